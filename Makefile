@@ -1,0 +1,68 @@
+# Serverless job scheduler. `make help` lists the targets.
+# The two commands a new user needs: `make run` (local stack) and `make test`.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+TOOLS := .venv-tools
+PY := $(VENV)/bin/python
+export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/functions/api:$(CURDIR)/functions/executor:$(CURDIR)
+# The tests and the local stack never need real credentials.
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint typecheck template-check pytest bench invoke build validate lock clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(TOOLS)/.installed: requirements-tools.txt
+	test -d $(TOOLS) || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip
+	$(TOOLS)/bin/python -m pip install --quiet -r requirements-tools.txt
+	touch $@
+
+run: $(VENV)/.installed ## Start the local stack (moto, HTTP API on :3000, Lambda API on :3001, scheduler)
+	$(PY) -m local
+
+test: lint typecheck template-check pytest ## Lint, type-check, check the template and run every test
+
+lint: $(VENV)/.installed ## ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed ## mypy (strict)
+	$(VENV)/bin/mypy layers/common functions local tests bench
+
+template-check: $(VENV)/.installed $(TOOLS)/.installed ## sam validate --lint, cfn-lint and checkov on template.yaml
+	$(TOOLS)/bin/sam validate --lint --template template.yaml --region us-east-1
+	$(VENV)/bin/cfn-lint template.yaml
+	$(TOOLS)/bin/checkov --quiet --compact --framework cloudformation --file template.yaml --config-file .checkov.yaml
+
+pytest: $(VENV)/.installed ## pytest: unit, integration (moto) and e2e (local stack over HTTP)
+	$(VENV)/bin/pytest -n 2 --dist loadfile
+
+bench: $(VENV)/.installed ## Benchmarks; figures to stdout and bench/results.json
+	$(PY) -m bench
+
+invoke: $(VENV)/.installed ## Run one function with one event against the local stack: make invoke FN=ApiFunction EVENT=events/create.json
+	$(PY) -m local.invoke $(FN) $(EVENT)
+
+build: $(TOOLS)/.installed ## sam build (needs a Python matching the runtime: PYENV_VERSION=3.13.0)
+	PYENV_VERSION=$${PYENV_VERSION:-3.13.0} $(TOOLS)/bin/sam build --template template.yaml
+
+validate: $(TOOLS)/.installed ## sam validate --lint
+	$(TOOLS)/bin/sam validate --lint --template template.yaml --region us-east-1
+
+lock: $(VENV)/.installed ## Re-pin requirements-dev.txt from the installed venv
+	$(VENV)/bin/pip freeze --exclude-editable > requirements-dev.txt
+
+clean: ## Remove venvs, caches and build output
+	rm -rf $(VENV) $(TOOLS) .aws-sam .mypy_cache .ruff_cache .pytest_cache .hypothesis

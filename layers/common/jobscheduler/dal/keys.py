@@ -1,0 +1,82 @@
+"""Single-table key design. Every key starts with the tenant.
+
+Item               PK                               SK                      GSI1PK                    GSI1SK
+schedule           TENANT#{t}                       SCHEDULE#{id}           TENANT#{t}#LIVE|DELETED   {name}#{id}
+tenant counter     TENANT#{t}                       QUOTA                   -                         -
+execution          TENANT#{t}#SCHEDULE#{id}         EXEC#{execution_id}     -                         -
+
+- A page of a tenant's schedules is a Query on GSI1 (LIVE partition, sorted by name, so
+  a name prefix is a begins_with key condition). GET one schedule is a GetItem.
+- A page of a schedule's executions is a Query on the execution partition, newest first
+  (execution ids sort by scheduled time), since/until become a BETWEEN on SK.
+- The claim of a scheduled run is a conditional put on EXEC#{execution_id}, where the id
+  is derived from the scheduled time: two deliveries of one fire meet the same item.
+- Execution items carry ``expires_at`` (epoch seconds), the table's TTL attribute.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+PK = "PK"
+SK = "SK"
+GSI1 = "GSI1"
+GSI1PK = "GSI1PK"
+GSI1SK = "GSI1SK"
+TTL_ATTRIBUTE = "expires_at"
+
+
+def tenant_pk(tenant: str) -> str:
+    return f"TENANT#{tenant}"
+
+
+def schedule_sk(schedule_id: str) -> str:
+    return f"SCHEDULE#{schedule_id}"
+
+
+def schedule_key(tenant: str, schedule_id: str) -> dict[str, str]:
+    return {PK: tenant_pk(tenant), SK: schedule_sk(schedule_id)}
+
+
+def schedule_gsi1pk(tenant: str, deleted: bool) -> str:
+    return f"TENANT#{tenant}#{'DELETED' if deleted else 'LIVE'}"
+
+
+def schedule_gsi1sk(name: str, schedule_id: str) -> str:
+    return f"{name}#{schedule_id}"
+
+
+def quota_key(tenant: str) -> dict[str, str]:
+    return {PK: tenant_pk(tenant), SK: "QUOTA"}
+
+
+def executions_pk(tenant: str, schedule_id: str) -> str:
+    return f"TENANT#{tenant}#SCHEDULE#{schedule_id}"
+
+
+def execution_sk(execution_id: str) -> str:
+    return f"EXEC#{execution_id}"
+
+
+def execution_key(tenant: str, schedule_id: str, execution_id: str) -> dict[str, str]:
+    return {PK: executions_pk(tenant, schedule_id), SK: execution_sk(execution_id)}
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def scheduled_execution_id(scheduled_time: datetime) -> str:
+    """The id of the run of one fire: the same for every delivery of that fire."""
+    return _stamp(scheduled_time)
+
+
+def manual_execution_id(requested_at: datetime) -> str:
+    """A run-now id: sorts among scheduled runs by time, unique by its random suffix."""
+    return f"{_stamp(requested_at)}-manual-{secrets.token_hex(4)}"
+
+
+def execution_sk_bound(moment: datetime, *, upper: bool) -> str:
+    """SK bound for since/until filters (inclusive): '~' sorts after every id suffix."""
+    return execution_sk(_stamp(moment) + ("~" if upper else ""))

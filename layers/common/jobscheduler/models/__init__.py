@@ -1,0 +1,1 @@
+"""Pydantic models shared by the API and the executor (no I/O)."""

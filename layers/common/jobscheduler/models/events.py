@@ -1,0 +1,68 @@
+"""CloudEvents 1.0 (structured JSON) envelopes for the SNS lifecycle topic."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EventType = Literal[
+    "schedule.created",
+    "schedule.updated",
+    "schedule.paused",
+    "schedule.resumed",
+    "schedule.deleted",
+    "schedule.completed",
+    "execution.started",
+    "execution.succeeded",
+    "execution.failed",
+    "execution.skipped",
+]
+
+EVENT_TYPE_PREFIX = "com.jobscheduler."
+
+
+class CloudEvent(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    source: str = "/jobscheduler"
+    type: str
+    subject: str | None = None
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    datacontenttype: Literal["application/json"] = "application/json"
+    data: dict[str, Any]
+
+
+class LifecycleEvent(BaseModel):
+    """A lifecycle event plus the SNS message attributes subscribers filter on."""
+
+    event_type: EventType
+    tenant: str
+    schedule_id: str
+    status: str
+    task_type: str
+    data: dict[str, Any]
+
+    def cloudevent(self) -> CloudEvent:
+        return CloudEvent(
+            type=EVENT_TYPE_PREFIX + self.event_type,
+            source=f"/jobscheduler/tenants/{self.tenant}",
+            subject=self.schedule_id,
+            data={"event_type": self.event_type, **self.data},
+        )
+
+    def message_attributes(self) -> dict[str, dict[str, str]]:
+        return {
+            name: {"DataType": "String", "StringValue": value}
+            for name, value in (
+                ("event_type", self.event_type),
+                ("tenant", self.tenant),
+                ("schedule_id", self.schedule_id),
+                ("status", self.status),
+                ("task_type", self.task_type),
+            )
+        }

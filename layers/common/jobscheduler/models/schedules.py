@@ -1,0 +1,153 @@
+"""Schedule models: the API's request bodies and the stored/returned schedule."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from jobscheduler.models.tasks import Task, refuse_unknown_task_type
+
+
+class ScheduleStatus(StrEnum):
+    PENDING = "PENDING"  # written, Scheduler entries not yet confirmed (dual-write window)
+    ACTIVE = "ACTIVE"
+    PAUSED = "PAUSED"
+    COMPLETED = "COMPLETED"
+    DELETED = "DELETED"
+
+
+class ScheduleKind(StrEnum):
+    ONE_TIME = "one_time"
+    RECURRING = "recurring"
+
+
+class RetryPolicy(BaseModel):
+    """Retries inside one run (executor) and Scheduler's invocation retries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_attempts: int = Field(
+        default=3, ge=1, le=10, description="Attempts per run, first included"
+    )
+    backoff_seconds: float = Field(default=1.0, ge=0, le=300, description="First retry delay")
+    backoff_multiplier: float = Field(default=2.0, ge=1, le=10)
+    max_backoff_seconds: float = Field(default=60.0, ge=0, le=900)
+    # EventBridge Scheduler's own retry of the Lambda invocation (0-185) and event age.
+    scheduler_max_retries: int = Field(default=2, ge=0, le=185)
+    scheduler_max_event_age_seconds: int = Field(default=3600, ge=60, le=86400)
+
+
+Name = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")]
+TagMap = Annotated[dict[str, Annotated[str, Field(max_length=256)]], Field(max_length=50)]
+
+
+def _tags_keys(value: dict[str, str] | None) -> dict[str, str] | None:
+    if value is not None:
+        for key in value:
+            if not 1 <= len(key) <= 128 or ":" in key:
+                raise ValueError(f"tag key {key!r} must be 1-128 characters without ':'")
+    return value
+
+
+class ScheduleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    description: str | None = Field(default=None, max_length=1024)
+    schedule: str = Field(
+        min_length=1,
+        max_length=256,
+        description="cron, cron()/rate()/at(), ISO 8601 or plain English",
+    )
+    timezone: str = Field(default="UTC", max_length=64)
+    start_at: AwareDatetime | None = None
+    end_at: AwareDatetime | None = None
+    max_runs: int | None = Field(default=None, ge=1)
+    task: Task
+    retry: RetryPolicy = Field(default_factory=RetryPolicy)
+    overlap: Literal["skip", "allow"] = "skip"
+    flexible_window_minutes: int = Field(default=0, ge=0, le=1440)
+    priority: int = Field(default=5, ge=1, le=10)
+    tags: TagMap = Field(default_factory=dict)
+
+    _task_type = field_validator("task", mode="before")(
+        classmethod(lambda cls, v: refuse_unknown_task_type(v))
+    )
+    _tag_keys = field_validator("tags")(classmethod(lambda cls, v: _tags_keys(v)))
+
+
+class ScheduleUpdate(BaseModel):
+    """PATCH body: every field optional; ``version`` may come here or in If-Match."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(default=None, ge=1)
+    name: Name | None = None
+    description: str | None = Field(default=None, max_length=1024)
+    schedule: str | None = Field(default=None, min_length=1, max_length=256)
+    timezone: str | None = Field(default=None, max_length=64)
+    start_at: AwareDatetime | None = None
+    end_at: AwareDatetime | None = None
+    max_runs: int | None = Field(default=None, ge=1)
+    task: Task | None = None
+    retry: RetryPolicy | None = None
+    overlap: Literal["skip", "allow"] | None = None
+    flexible_window_minutes: int | None = Field(default=None, ge=0, le=1440)
+    priority: int | None = Field(default=None, ge=1, le=10)
+    tags: TagMap | None = None
+
+    _task_type = field_validator("task", mode="before")(
+        classmethod(lambda cls, v: refuse_unknown_task_type(v))
+    )
+    _tag_keys = field_validator("tags")(classmethod(lambda cls, v: _tags_keys(v)))
+
+
+class PauseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=512)
+
+
+class Schedule(BaseModel):
+    """A schedule as stored (minus keys) and as the API returns it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    tenant: str = Field(exclude=True)
+    name: str
+    description: str | None = None
+    status: ScheduleStatus
+    kind: ScheduleKind
+    schedule: str
+    expressions: list[str]
+    timezone: str
+    schedule_description: str = Field(
+        default="",
+        description='Human description of when it runs, e.g. "At 09:00, Monday through Friday"',
+    )
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    max_runs: int | None = None
+    task: Task
+    retry: RetryPolicy = Field(default_factory=RetryPolicy)
+    overlap: Literal["skip", "allow"] = "skip"
+    flexible_window_minutes: int = 0
+    priority: int = 5
+    tags: dict[str, str] = Field(default_factory=dict)
+    pause_note: str | None = None
+    next_run_at: datetime | None = None
+    last_run_at: datetime | None = None
+    last_status: str | None = None
+    total_runs: int = 0
+    failed_runs: int = 0
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def task_type(self) -> str:
+        return self.task.type

@@ -1,0 +1,76 @@
+"""Runtime settings, validated once per process from the environment.
+
+Read lazily through ``get_settings()`` (never at import time) so tests and the local
+stack can set the environment first.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Environment variable -> settings field. One table so template.yaml, the local stack
+# and the tests can check that every variable the code reads is declared.
+ENV_VARS: dict[str, str] = {
+    "TABLE_NAME": "table_name",
+    "TOPIC_ARN": "topic_arn",
+    "SCHEDULE_GROUP": "schedule_group",
+    "EXECUTOR_FUNCTION_ARN": "executor_function_arn",
+    "SCHEDULER_ROLE_ARN": "scheduler_role_arn",
+    "DLQ_ARN": "dlq_arn",
+    "TENANT_CLAIM": "tenant_claim",
+    "MAX_SCHEDULES_PER_TENANT": "max_schedules_per_tenant",
+    "MIN_INTERVAL_SECONDS": "min_interval_seconds",
+    "MAX_ONE_OFF_DAYS": "max_one_off_days",
+    "EXECUTION_RETENTION_DAYS": "execution_retention_days",
+    "WEBHOOK_SECRET_PREFIX": "webhook_secret_prefix",
+    "ALLOW_LOOPBACK_TARGETS": "allow_loopback_targets",
+    "HTTP_MAX_RESPONSE_BYTES": "http_max_response_bytes",
+    "SERVICE_VERSION": "service_version",
+}
+
+
+class Settings(BaseModel):
+    """Everything the functions read from their environment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    table_name: str = "job-scheduler"
+    topic_arn: str = ""
+    schedule_group: str = "job-scheduler"
+    executor_function_arn: str = ""
+    scheduler_role_arn: str = ""
+    dlq_arn: str = ""
+    # JWT claim that names the tenant (IAM auth uses the caller's principal instead).
+    tenant_claim: str = "sub"
+    max_schedules_per_tenant: int = Field(default=1000, ge=1)
+    # Policy: the shortest interval between two runs of one schedule.
+    min_interval_seconds: int = Field(default=60, ge=60)
+    # Policy: the farthest a one-off may lie in the future (5 years).
+    max_one_off_days: int = Field(default=1826, ge=1)
+    execution_retention_days: int = Field(default=30, ge=1)
+    # SSM SecureString parameter prefix; the tenant's webhook signing secret is
+    # ``{prefix}{tenant}`` and is never stored in the schedule item.
+    webhook_secret_prefix: str = "/job-scheduler/webhook-secrets/"  # noqa: S105 (a path, not a secret)
+    # Local-only escape hatch for HTTP tasks aimed at loopback test servers.
+    allow_loopback_targets: bool = False
+    http_max_response_bytes: int = Field(default=1_048_576, ge=1024)
+    service_version: str = "0.1.0"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values = {field: env[var] for var, field in ENV_VARS.items() if env.get(var, "") != ""}
+        return cls.model_validate(values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the local stack change the environment)."""
+    get_settings.cache_clear()

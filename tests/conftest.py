@@ -1,0 +1,56 @@
+"""Shared fixtures. Tests never need real credentials: fake ones are set for every test,
+and no test reaches a real AWS endpoint (moto in-process, or the local stack)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+FAKE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "JobScheduler",
+    "POWERTOOLS_SERVICE_NAME": "job-scheduler",
+    "POWERTOOLS_DEV": "false",
+}
+
+
+@pytest.fixture(autouse=True)
+def _fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in FAKE_ENV.items():
+        monkeypatch.setenv(key, value)
+    # Never inherit a developer's endpoint or profile.
+    for key in list(os.environ):
+        if key.startswith("AWS_ENDPOINT_URL") or key in ("AWS_PROFILE", "AWS_CONFIG_FILE"):
+            monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """moto in-process with template.yaml's resources created; the functions'
+    environment (from the same template) is set. Yields the local.resources.Stack."""
+    from moto import mock_aws
+
+    from jobscheduler.aws import reset_clients
+    from jobscheduler.settings import reset_settings
+    from local.resources import plan, provision
+
+    with mock_aws(config={"lambda": {"use_docker": False}}):
+        reset_clients()
+        stack = plan()
+        provision(stack)
+        for env in stack.environments.values():
+            for key, value in env.items():
+                monkeypatch.setenv(key, value)
+        # The DLQ URL is only known after provisioning.
+        reset_settings()
+        yield stack
+        reset_clients()
+        reset_settings()
