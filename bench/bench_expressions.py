@@ -1,0 +1,164 @@
+"""Expression engine: import cost, whether the cron path pulls in dateparser, and
+throughput of compile+preview for crons and of plain-English phrases.
+
+* import time of ``jobscheduler.expressions`` in a fresh interpreter (median of runs,
+  minus the bare interpreter start, so it is the engine's own cost);
+* whether dateparser is in ``sys.modules`` after importing the engine and compiling
+  and previewing crons, rates, at() and ISO datetimes (must be False);
+* compile + preview (5 runs) of 10,000 distinct Unix crons, per second;
+* plain-English phrases (one-off and recurring) per second, and the share of that time
+  spent inside dateparser.
+
+Run alone: python -m bench.bench_expressions
+"""
+
+from __future__ import annotations
+
+import cProfile
+import json
+import pstats
+import random
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from bench.common import log, median
+
+CRONS = 10_000
+IMPORT_RUNS = 5
+NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+PHRASES = [
+    "in 5 minutes",
+    "in 2 hours",
+    "tomorrow at 9am",
+    "next monday at 8am",
+    "tonight at 11pm",
+    "noon tomorrow",
+    "friday at 5pm",
+    "dec 25 at 9am",
+    "every 5 minutes",
+    "every day at 2pm",
+    "every monday and friday at 9am and 5pm",
+    "every weekday at 9am",
+    "every month on the 1st at noon",
+    "every 30 minutes between 9am and 5pm on weekdays",
+]
+
+_IMPORT_CODE = """
+import json, sys, time
+from datetime import datetime, timezone
+start = time.perf_counter()
+import jobscheduler.expressions as e
+imported = time.perf_counter() - start
+now = datetime(2026, 3, 4, tzinfo=timezone.utc)
+for text in ["0 9 * * 1-5", "*/15 * * * *", "0 9 1 * MON", "cron(0 9 ? * MON-FRI *)",
+             "rate(5 minutes)", "at(2026-11-22T09:00:00)", "2026-11-22T09:00:00+01:00"]:
+    e.preview(e.compile_schedule(text, "America/New_York", now=now), after=now)
+e.next_runs(["cron(0 9 * * ? *)"], "UTC", after=now, count=5)
+print(json.dumps({"import_s": imported, "dateparser": "dateparser" in sys.modules}))
+"""
+
+
+def _fresh_import() -> tuple[float, bool]:
+    """Median engine import time in fresh interpreters, and the dateparser flag."""
+    times: list[float] = []
+    loaded = False
+    for _ in range(IMPORT_RUNS):
+        out = subprocess.run(
+            [sys.executable, "-c", _IMPORT_CODE],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        data: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+        times.append(float(data["import_s"]))
+        loaded = loaded or bool(data["dateparser"])
+    return median(times), loaded
+
+
+def _random_crons(count: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    crons: list[str] = []
+    for _ in range(count):
+        minute = rng.choice([str(rng.randrange(60)), f"*/{rng.choice([5, 10, 15, 30])}", "0,30"])
+        hour = rng.choice(
+            [str(rng.randrange(24)), "*", f"{rng.randrange(12)}-{rng.randrange(12, 24)}"]
+        )
+        dom = rng.choice(["*", "*", str(rng.randrange(1, 29)), "1,15"])
+        month = rng.choice(["*", "*", "*", str(rng.randrange(1, 13)), "JAN,JUL"])
+        dow = rng.choice(["*", "*", "1-5", "MON", "0,6"])
+        crons.append(f"{minute} {hour} {dom} {month} {dow}")
+    return crons
+
+
+def _crons_per_second() -> float:
+    from jobscheduler.expressions import compile_schedule, preview
+
+    crons = _random_crons(CRONS)
+    zones = ["UTC", "America/New_York", "Europe/London", "Australia/Sydney", "Asia/Kolkata"]
+    start = time.perf_counter()
+    for index, text in enumerate(crons):
+        compiled = compile_schedule(text, zones[index % len(zones)], now=NOW)
+        preview(compiled, after=NOW, count=5)
+    return CRONS / (time.perf_counter() - start)
+
+
+def _phrases() -> tuple[float, float, float]:
+    """(phrases/s warm, dateparser share of time, first-phrase latency in seconds)."""
+    from jobscheduler.expressions import compile_schedule
+
+    first = time.perf_counter()
+    compile_schedule("tomorrow at 9am", "UTC", now=NOW)  # dateparser import + first parse
+    first_latency = time.perf_counter() - first
+    rounds = 20
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for phrase in PHRASES:
+            compile_schedule(phrase, "Europe/London", now=NOW)
+    elapsed = time.perf_counter() - start
+    per_second = rounds * len(PHRASES) / elapsed
+    # A second, profiled pass to attribute time to dateparser (profiling slows both
+    # sides alike, so the share holds even though the absolute time does not).
+    profiler.enable()
+    for _ in range(rounds):
+        for phrase in PHRASES:
+            compile_schedule(phrase, "Europe/London", now=NOW)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    raw: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
+    total = sum(row[2] for row in raw.values())  # own time of every function
+    # Cumulative time of dateparser.parse (everything it calls, regex included).
+    in_dateparser = sum(
+        row[3]
+        for (filename, _line, name), row in raw.items()
+        if name == "parse" and filename.replace("\\", "/").endswith("dateparser/__init__.py")
+    )
+    share = in_dateparser / total if total else 0.0
+    return per_second, share, first_latency
+
+
+def main() -> dict[str, float]:
+    import_s, loaded = _fresh_import()
+    log(f"expressions: import {import_s * 1000:.1f} ms, dateparser loaded: {loaded}")
+    crons = _crons_per_second()
+    log(f"expressions: {crons:,.0f} crons compiled+previewed per second")
+    phrases, share, first = _phrases()
+    log(f"expressions: {phrases:,.0f} phrases/s, {share:.0%} in dateparser")
+    return {
+        "expressions.import_ms": round(import_s * 1000, 2),
+        "expressions.dateparser_loaded_on_cron_path": float(loaded),
+        "expressions.crons_compile_preview_per_s": round(crons, 1),
+        "expressions.crons_10k_seconds": round(CRONS / crons, 3),
+        "expressions.phrases_per_s": round(phrases, 1),
+        "expressions.phrases_dateparser_share": round(share, 3),
+        "expressions.first_english_one_off_ms": round(first * 1000, 1),
+    }
+
+
+if __name__ == "__main__":
+    for name, value in main().items():
+        print(f"{name}: {value}")

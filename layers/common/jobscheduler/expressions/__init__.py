@@ -1,0 +1,59 @@
+"""Schedule-expression engine: parse, compile, describe and preview schedules (pure).
+
+Accepts Unix cron, EventBridge ``cron()``/``rate()``/``at()``, ISO 8601 datetimes and
+plain English, and compiles them to EventBridge Scheduler expressions. ``next_runs``
+shows exactly when Scheduler will fire them (its DST rules included).
+
+Importing this package and evaluating cron/rate/at/ISO never imports dateparser; only
+plain-English one-offs do, lazily.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from jobscheduler.expressions.compiler import CompiledSchedule, compile_schedule
+from jobscheduler.expressions.describe import describe
+from jobscheduler.expressions.policy import SchedulePolicy
+from jobscheduler.expressions.preview import is_recurring, next_runs
+from jobscheduler.expressions.zones import UTC, validate_timezone
+
+
+def preview(
+    compiled: CompiledSchedule,
+    *,
+    count: int = 5,
+    after: datetime | None = None,
+    start_at: datetime | None = None,
+    end_at: datetime | None = None,
+    anchor: datetime | None = None,
+) -> list[datetime]:
+    """Next ``count`` runs of a compiled schedule (after now by default).
+
+    A ``rate()`` without ``start_at`` or ``anchor`` is anchored at ``after``: the
+    preview of a schedule created now.
+    """
+    after = after if after is not None else datetime.now(UTC)
+    if anchor is None and start_at is None:
+        anchor = after
+    return next_runs(
+        compiled.expressions,
+        compiled.timezone,
+        after=after,
+        count=count,
+        start_at=start_at,
+        end_at=end_at,
+        anchor=anchor,
+    )
+
+
+__all__ = [
+    "CompiledSchedule",
+    "SchedulePolicy",
+    "compile_schedule",
+    "describe",
+    "is_recurring",
+    "next_runs",
+    "preview",
+    "validate_timezone",
+]

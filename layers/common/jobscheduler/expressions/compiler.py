@@ -1,0 +1,229 @@
+"""compile_schedule: any accepted input form -> EventBridge expression(s) + description."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from jobscheduler.errors import InvalidExpression
+from jobscheduler.expressions import recurring_grammar
+from jobscheduler.expressions.describe import describe
+from jobscheduler.expressions.eventbridge import (
+    CronSpec,
+    RateSpec,
+    looks_like_eventbridge,
+    parse_expression,
+)
+from jobscheduler.expressions.natural import (
+    OneOff,
+    from_wall,
+    looks_like_iso,
+    parse_english_one_off,
+    parse_iso,
+)
+from jobscheduler.expressions.policy import SchedulePolicy
+from jobscheduler.expressions.preview import next_runs
+from jobscheduler.expressions.unix_cron import compile_unix, looks_like_cron
+from jobscheduler.expressions.zones import UTC, validate_timezone
+from jobscheduler.models.schedules import ScheduleKind
+
+SourceForm = Literal["unix_cron", "eventbridge", "iso8601", "natural_one_off", "natural_recurring"]
+_MAX_LENGTH = 256
+_DEFAULT_POLICY = SchedulePolicy()
+_HINT = "try 'in 5 minutes', 'tomorrow at 9am', 'every day at 9am', '0 9 * * 1-5' or 'rate(1 hour)'"
+
+
+class CompiledSchedule(BaseModel):
+    """What a schedule string compiles to; ``expressions`` are in ``timezone``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: ScheduleKind
+    expressions: list[str]
+    timezone: str
+    description: str
+    source_form: SourceForm
+
+
+def _utc(value: datetime) -> datetime:
+    # Naive datetimes are taken as UTC (the API only passes aware ones).
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _min_gap_seconds(specs: list[CronSpec]) -> int:
+    """Shortest wall-clock gap between two runs of the crons (their union)."""
+    times = sorted({h * 60 + m for s in specs for h in s.hours for m in s.minutes})
+    if len(times) == 1:
+        return 86400
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    gaps.append(1440 - times[-1] + times[0])
+    return min(gaps) * 60
+
+
+def _always_fires(expression: str) -> bool:
+    """True when a recurring expression certainly has future runs: a rate, or a cron
+    without a year limit whose day/month combination exists (checked when parsed; a
+    nW/LW/dL/d#n day exists in some month of any month set)."""
+    parsed = parse_expression(expression)
+    if isinstance(parsed, RateSpec):
+        return True
+    return isinstance(parsed, CronSpec) and len(parsed.years) == 230
+
+
+def _check_interval(seconds: int, policy: SchedulePolicy, source: str) -> None:
+    if seconds < policy.min_interval_seconds:
+        limit = policy.min_interval_seconds
+        shown = f"{limit // 60} minutes" if limit % 60 == 0 else f"{limit} seconds"
+        raise InvalidExpression(
+            f"{source!r} runs every {seconds} seconds; the minimum interval between runs "
+            f"is {shown}",
+            suggestion=f"every {limit // 60} minutes" if limit % 60 == 0 else None,
+        )
+
+
+def _one_off(
+    one_off: OneOff,
+    source: str,
+    form: SourceForm,
+    now: datetime,
+    policy: SchedulePolicy,
+    start_at: datetime | None,
+    end_at: datetime | None,
+) -> CompiledSchedule:
+    if one_off.instant <= now:
+        raise InvalidExpression(
+            f"{source!r} is in the past ({one_off.instant:%Y-%m-%d %H:%M:%S} UTC; now is "
+            f"{now:%Y-%m-%d %H:%M:%S} UTC); a one-off must be in the future",
+            suggestion="in 5 minutes",
+        )
+    if one_off.instant - now > timedelta(days=policy.max_one_off_days):
+        raise InvalidExpression(
+            f"{source!r} is more than {policy.max_one_off_days} days ahead; the farthest a "
+            "one-off may be scheduled",
+        )
+    if (start_at is not None and one_off.instant < start_at) or (
+        end_at is not None and one_off.instant > end_at
+    ):
+        raise InvalidExpression(
+            f"{source!r} ({one_off.instant:%Y-%m-%d %H:%M:%S} UTC) falls outside "
+            "start_at/end_at, so it would never run",
+        )
+    expressions = [one_off.expression]
+    return CompiledSchedule(
+        kind=ScheduleKind.ONE_TIME,
+        expressions=expressions,
+        timezone=one_off.timezone,
+        description=describe(expressions, one_off.timezone),
+        source_form=form,
+    )
+
+
+def _recurring(
+    expressions: list[str],
+    gap: int,
+    source: str,
+    form: SourceForm,
+    timezone: str,
+    now: datetime,
+    policy: SchedulePolicy,
+    start_at: datetime | None,
+    end_at: datetime | None,
+) -> CompiledSchedule:
+    _check_interval(gap, policy, source)
+    if start_at is None and end_at is None and all(_always_fires(e) for e in expressions):
+        # Nothing can stop it: skip the (croniter) look-ahead; compile stays cheap.
+        return CompiledSchedule(
+            kind=ScheduleKind.RECURRING,
+            expressions=expressions,
+            timezone=timezone,
+            description=describe(expressions, timezone),
+            source_form=form,
+        )
+    first = next_runs(
+        expressions, timezone, after=now, count=1, start_at=start_at, end_at=end_at, anchor=now
+    )
+    if not first:
+        window = " between start_at and end_at" if start_at or end_at else ""
+        raise InvalidExpression(f"{source!r} never runs after now{window}")
+    return CompiledSchedule(
+        kind=ScheduleKind.RECURRING,
+        expressions=expressions,
+        timezone=timezone,
+        description=describe(expressions, timezone),
+        source_form=form,
+    )
+
+
+def compile_schedule(
+    schedule: str,
+    timezone: str = "UTC",
+    *,
+    now: datetime | None = None,
+    start_at: datetime | None = None,
+    end_at: datetime | None = None,
+    policy: SchedulePolicy | None = None,
+) -> CompiledSchedule:
+    """Compile a schedule string (any accepted form) for EventBridge Scheduler.
+
+    Raises ``InvalidExpression`` for anything refused (``code="invalid_timezone"`` for an
+    unknown zone); the message names the problem and ``suggestion`` proposes a fix.
+    """
+    tz_name = validate_timezone(timezone)
+    policy = policy or _DEFAULT_POLICY
+    now_utc = _utc(now) if now is not None else datetime.now(UTC)
+    start = _utc(start_at) if start_at is not None else None
+    end = _utc(end_at) if end_at is not None else None
+    if start is not None and end is not None and end <= start:
+        raise InvalidExpression("end_at must be after start_at")
+    if end is not None and end <= now_utc:
+        raise InvalidExpression("end_at is in the past, so the schedule would never run")
+    text = " ".join(schedule.split())
+    if not text:
+        raise InvalidExpression("the schedule is empty", suggestion=_HINT)
+    if len(text) > _MAX_LENGTH:
+        raise InvalidExpression(f"the schedule is longer than {_MAX_LENGTH} characters")
+
+    if looks_like_eventbridge(text):
+        parsed = parse_expression(text)
+        if isinstance(parsed, datetime):
+            one_off = from_wall(parsed, tz_name, text)
+            return _one_off(one_off, text, "eventbridge", now_utc, policy, start, end)
+        if isinstance(parsed, RateSpec):
+            expressions, gap = [parsed.render()], parsed.seconds
+        else:
+            expressions, gap = [parsed.render()], _min_gap_seconds([parsed])
+        return _recurring(
+            expressions, gap, text, "eventbridge", tz_name, now_utc, policy, start, end
+        )
+    if looks_like_cron(text):
+        specs = compile_unix(text)
+        return _recurring(
+            [s.render() for s in specs],
+            _min_gap_seconds(specs),
+            text,
+            "unix_cron",
+            tz_name,
+            now_utc,
+            policy,
+            start,
+            end,
+        )
+    if looks_like_iso(text):
+        return _one_off(parse_iso(text, tz_name), text, "iso8601", now_utc, policy, start, end)
+    lowered = text.lower()
+    if recurring_grammar.is_recurring_phrase(lowered):
+        result = recurring_grammar.parse_recurring(lowered, text)
+        if isinstance(result, RateSpec):
+            expressions, gap = [result.render()], result.seconds
+        else:
+            expressions, gap = [s.render() for s in result], _min_gap_seconds(result)
+        return _recurring(
+            expressions, gap, text, "natural_recurring", tz_name, now_utc, policy, start, end
+        )
+    one_off = parse_english_one_off(text, tz_name, now_utc)
+    return _one_off(one_off, text, "natural_one_off", now_utc, policy, start, end)
