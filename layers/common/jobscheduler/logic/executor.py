@@ -1,0 +1,362 @@
+"""The executor's use case: one fire (or run-now) of a schedule, exactly once.
+
+Per scheduled run the AWS calls are, besides the task's own:
+1. GetItem of the schedule (the one read),
+2. the claim: one TransactWriteItems (execution RUNNING + the schedule's overlap lease),
+   or one conditional PutItem when the schedule allows overlap,
+3. SNS execution.started,
+4. the finish: one TransactWriteItems (the final record + the schedule's counters,
+   last/next run, COMPLETED),
+5. SNS execution.succeeded / failed / skipped.
+So 1 read, 2 writes, 2 publishes. A duplicate delivery costs 1 read and 1 (failed)
+write and publishes nothing. Rare paths spend the write budget's slack: an overlap skip
+(claim + SKIPPED put), a take-over of a crashed run (2 claim writes), a schedule that
+left ACTIVE mid-run while the run would complete it (2 finish writes). The run that
+completes a schedule also deletes its Scheduler entries and publishes
+schedule.completed (a third publish, once in the schedule's life).
+
+Manual runs (run-now) use the id the API returned, count in total_runs (and so toward
+max_runs), leave next_run_at alone, and run on a PAUSED or COMPLETED schedule too: the
+owner asked for this run explicitly.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from jobscheduler.dal import executions as records
+from jobscheduler.dal import keys
+from jobscheduler.expressions import next_runs
+from jobscheduler.gateways.scheduler_cleanup import try_delete_scheduler_entries, try_publish
+from jobscheduler.logic.runner import RunContext, TaskOutcome, run_task
+from jobscheduler.models.events import EventType, LifecycleEvent
+from jobscheduler.models.executions import (
+    Execution,
+    ExecutionStatus,
+    ExecutorPayload,
+    Trigger,
+)
+from jobscheduler.models.schedules import Schedule, ScheduleKind, ScheduleStatus
+from jobscheduler.observability import logger, metrics
+
+# Kept back from the Lambda's remaining time to write the result and publish it.
+FINISH_MARGIN_SECONDS = 3.0
+_MANUAL_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-manual-[0-9a-z]{1,32}$")
+_NOT_RUNNABLE = {
+    ScheduleStatus.DELETED: "schedule_deleted",
+    ScheduleStatus.PENDING: "schedule_pending",
+}
+_NOT_RUNNABLE_BY_SCHEDULE = {
+    **_NOT_RUNNABLE,
+    ScheduleStatus.PAUSED: "schedule_paused",
+    ScheduleStatus.COMPLETED: "schedule_completed",
+}
+
+
+class InvalidPayload(ValueError):
+    """A payload that can never run (raised so the delivery goes to the DLQ path)."""
+
+
+@dataclass
+class Clock:
+    """Injectable time: wall clock for records, monotonic for budgets, sleep, jitter."""
+
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    uniform: Callable[[float, float], float] | None = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    execution_id: str
+    status: str  # an ExecutionStatus, or "DUPLICATE" when nothing was done
+    detail: str | None = None
+    attempts: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"execution_id": self.execution_id, "status": self.status}
+        if self.detail:
+            out["detail"] = self.detail
+        if self.attempts:
+            out["attempts"] = self.attempts
+        return out
+
+
+def execution_id_for(payload: ExecutorPayload, now: datetime) -> str:
+    if payload.trigger == Trigger.MANUAL.value:
+        if payload.execution_id is None:
+            return keys.manual_execution_id(now)
+        if not _MANUAL_ID.match(payload.execution_id):
+            raise InvalidPayload(f"execution_id {payload.execution_id!r} is not a run-now id")
+        return payload.execution_id
+    if payload.execution_id is not None:
+        raise InvalidPayload("a scheduled fire does not choose its execution id")
+    return keys.scheduled_execution_id(payload.scheduled_time)
+
+
+def execute(
+    payload: ExecutorPayload, *, remaining_ms: int, clock: Clock | None = None
+) -> RunSummary:
+    clock = clock or Clock()
+    entered = clock.monotonic()
+    now = clock.now()
+    scheduled_time = _utc(payload.scheduled_time)
+    trigger = Trigger(payload.trigger)
+    execution_id = execution_id_for(payload, now)
+    logger.append_keys(
+        tenant=payload.tenant,
+        schedule_id=payload.schedule_id,
+        execution_id=execution_id,
+        scheduled_time=scheduled_time.isoformat(),
+        trigger=trigger.value,
+        scheduler_attempt=payload.attempt_number,
+    )
+    base = Execution(
+        id=execution_id,
+        schedule_id=payload.schedule_id,
+        status=ExecutionStatus.RUNNING,
+        trigger=trigger,
+        scheduled_time=scheduled_time,
+        started_at=now,
+        lateness_ms=_lateness(trigger, scheduled_time, now),
+    )
+
+    snapshot = records.read_schedule(payload.tenant, payload.schedule_id)
+    if snapshot is None:
+        return _skip(payload.tenant, base, "schedule_not_found", None, now)
+    schedule = snapshot.schedule
+    base = base.model_copy(update={"task_type": schedule.task_type})
+    reasons = _NOT_RUNNABLE_BY_SCHEDULE if trigger == Trigger.SCHEDULE else _NOT_RUNNABLE
+    reason = reasons.get(schedule.status)
+    if reason is not None:
+        if schedule.status == ScheduleStatus.COMPLETED:
+            # A fire after completion means an entry survived: retry the cleanup.
+            try_delete_scheduler_entries(schedule.id, len(schedule.expressions))
+        return _skip(payload.tenant, base, reason, schedule, now)
+
+    hold = schedule.overlap == "skip"
+    lease_until = now + timedelta(milliseconds=remaining_ms)
+    claim = records.claim(
+        payload.tenant,
+        base.model_copy(update={"attempts": 1}),
+        now=now,
+        lease_until=lease_until,
+        hold_schedule=hold,
+    )
+    if claim.result in (
+        records.ClaimResult.DUPLICATE_FINISHED,
+        records.ClaimResult.DUPLICATE_RUNNING,
+    ):
+        logger.info("duplicate delivery: nothing to do", extra={"claim": claim.result.value})
+        metrics.add_metric(name="Duplicates", unit=MetricUnit.Count, value=1)
+        return RunSummary(execution_id, "DUPLICATE", detail=claim.result.value)
+    if claim.result == records.ClaimResult.SCHEDULE_GONE:
+        return _skip(payload.tenant, base, "schedule_not_found", None, now)
+    if claim.result == records.ClaimResult.OVERLAP:
+        detail = f"overlap: execution {claim.running_execution} is still running"
+        return _skip(payload.tenant, base, "overlap", schedule, now, detail=detail)
+    if claim.result == records.ClaimResult.TAKEN_OVER:
+        logger.warning(
+            "taking over a run whose lease expired", extra={"attempts": claim.previous_attempts}
+        )
+        metrics.add_metric(name="Takeovers", unit=MetricUnit.Count, value=1)
+
+    _publish("execution.started", payload.tenant, base, schedule)
+
+    deadline = entered + remaining_ms / 1000.0 - FINISH_MARGIN_SECONDS
+    ctx = RunContext(
+        tenant=payload.tenant,
+        schedule_id=schedule.id,
+        execution_id=execution_id,
+        retry=schedule.retry,
+        deadline=deadline,
+        monotonic=clock.monotonic,
+        sleep=clock.sleep,
+        wall_clock=clock.now,
+    )
+    if clock.uniform is not None:
+        ctx.uniform = clock.uniform
+    outcome = run_task(schedule.task, ctx)
+    return _finish(payload.tenant, base, schedule, outcome, claim, hold, clock)
+
+
+def _finish(
+    tenant: str,
+    base: Execution,
+    schedule: Schedule,
+    outcome: TaskOutcome,
+    claim: records.Claim,
+    hold: bool,
+    clock: Clock,
+) -> RunSummary:
+    finished = clock.now()
+    started = base.started_at or finished
+    final = base.model_copy(
+        update={
+            "status": outcome.status,
+            "finished_at": finished,
+            "duration_ms": max(0, int((finished - started).total_seconds() * 1000)),
+            "attempts": claim.previous_attempts + outcome.attempts,
+            "result": outcome.result,
+            "error": outcome.error,
+            "steps": outcome.steps,
+        }
+    )
+    failed = outcome.status != ExecutionStatus.SUCCEEDED
+    scheduled = base.trigger == Trigger.SCHEDULE
+    next_run = _next_run(schedule, after=max(finished, base.scheduled_time)) if scheduled else None
+    complete = schedule.status == ScheduleStatus.ACTIVE and (
+        (scheduled and schedule.kind == ScheduleKind.ONE_TIME)
+        or (schedule.max_runs is not None and schedule.total_runs + 1 >= schedule.max_runs)
+        or (scheduled and next_run is None)
+    )
+    update = records.ScheduleUpdate(
+        last_run_at=started,
+        last_status=outcome.status,
+        failed=failed,
+        # Manual runs leave next_run_at alone, unless they complete the schedule.
+        set_next_run_at=scheduled or complete,
+        next_run_at=None if complete else next_run,
+        complete=complete,
+        release=hold,
+    )
+    completed = records.finish(tenant, final, update, now=finished)
+
+    metrics.add_metric(name="Runs", unit=MetricUnit.Count, value=1)
+    if failed:
+        metrics.add_metric(name="Failures", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(
+        name="DurationMs", unit=MetricUnit.Milliseconds, value=final.duration_ms or 0
+    )
+    if final.lateness_ms is not None:
+        metrics.add_metric(name="LatenessMs", unit=MetricUnit.Milliseconds, value=final.lateness_ms)
+    log = logger.info if not failed else logger.warning
+    log(
+        "run finished",
+        extra={"status": final.status.value, "attempts": final.attempts, "error": final.error},
+    )
+
+    event: EventType = "execution.succeeded" if not failed else "execution.failed"
+    _publish(event, tenant, final, schedule)
+    if completed:
+        try_delete_scheduler_entries(schedule.id, len(schedule.expressions))
+        _publish_completed(tenant, schedule, final)
+    return RunSummary(final.id, final.status.value, detail=final.error, attempts=final.attempts)
+
+
+def _skip(
+    tenant: str,
+    base: Execution,
+    reason: str,
+    schedule: Schedule | None,
+    now: datetime,
+    *,
+    detail: str | None = None,
+) -> RunSummary:
+    skipped = base.model_copy(
+        update={
+            "status": ExecutionStatus.SKIPPED,
+            "finished_at": now,
+            "duration_ms": 0,
+            "skip_reason": reason,
+            "error": detail,
+        }
+    )
+    if not records.put_skipped(tenant, skipped, now=now):
+        logger.info("duplicate delivery of a skipped run", extra={"skip_reason": reason})
+        metrics.add_metric(name="Duplicates", unit=MetricUnit.Count, value=1)
+        return RunSummary(skipped.id, "DUPLICATE", detail="duplicate_finished")
+    logger.info("run skipped", extra={"skip_reason": reason})
+    metrics.add_metric(name="Skips", unit=MetricUnit.Count, value=1)
+    _publish("execution.skipped", tenant, skipped, schedule)
+    return RunSummary(skipped.id, ExecutionStatus.SKIPPED.value, detail=reason)
+
+
+def _publish(
+    event_type: EventType, tenant: str, execution: Execution, schedule: Schedule | None
+) -> None:
+    data: dict[str, Any] = {
+        "execution_id": execution.id,
+        "schedule_id": execution.schedule_id,
+        "trigger": execution.trigger.value,
+        "scheduled_time": _iso(execution.scheduled_time),
+        "status": execution.status.value,
+        "duration_ms": execution.duration_ms,
+        "lateness_ms": execution.lateness_ms,
+        "attempts": execution.attempts,
+        "error": execution.error,
+    }
+    if execution.skip_reason:
+        data["skip_reason"] = execution.skip_reason
+    if schedule is not None:
+        data["schedule_name"] = schedule.name
+    _send(
+        LifecycleEvent(
+            event_type=event_type,
+            tenant=tenant,
+            schedule_id=execution.schedule_id,
+            status=execution.status.value,
+            task_type=execution.task_type or "unknown",
+            data=data,
+        )
+    )
+
+
+def _publish_completed(tenant: str, schedule: Schedule, final: Execution) -> None:
+    _send(
+        LifecycleEvent(
+            event_type="schedule.completed",
+            tenant=tenant,
+            schedule_id=schedule.id,
+            status=ScheduleStatus.COMPLETED.value,
+            task_type=schedule.task_type,
+            data={
+                "schedule_id": schedule.id,
+                "name": schedule.name,
+                "last_execution_id": final.id,
+                "total_runs": schedule.total_runs + 1,
+            },
+        )
+    )
+
+
+def _send(event: LifecycleEvent) -> None:
+    if not try_publish(event):
+        metrics.add_metric(name="PublishFailures", unit=MetricUnit.Count, value=1)
+
+
+def _next_run(schedule: Schedule, *, after: datetime) -> datetime | None:
+    if schedule.kind == ScheduleKind.ONE_TIME:
+        return None
+    runs = next_runs(
+        schedule.expressions,
+        schedule.timezone,
+        after=after,
+        count=1,
+        start_at=schedule.start_at,
+        end_at=schedule.end_at,
+        anchor=schedule.created_at,
+    )
+    return runs[0] if runs else None
+
+
+def _lateness(trigger: Trigger, scheduled_time: datetime, now: datetime) -> int | None:
+    if trigger != Trigger.SCHEDULE:
+        return None
+    return max(0, int((now - scheduled_time).total_seconds() * 1000))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return _utc(moment).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,277 @@
+"""Runs one task: dispatch to its target, retries with backoff, sequences of steps.
+
+Time is the scarce resource: every attempt is bounded by the task's own timeout and by
+the deadline (the Lambda's remaining time minus what recording the result needs), and a
+retry is only started when its delay and a minimal attempt still fit before it.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from standardwebhooks.webhooks import Webhook
+
+from jobscheduler.gateways import http_client, targets
+from jobscheduler.gateways.secrets import get_or_create_signing_secret
+from jobscheduler.models.executions import ExecutionStatus, StepOutcome
+from jobscheduler.models.schedules import RetryPolicy
+from jobscheduler.models.tasks import (
+    EventBridgeTask,
+    HttpTask,
+    LambdaTask,
+    SequenceTask,
+    SnsTask,
+    SqsTask,
+    StepFunctionsTask,
+)
+from jobscheduler.settings import get_settings
+
+# An attempt with less time than this is not started: it could only time out.
+MIN_ATTEMPT_SECONDS = 0.5
+RESULT_BODY_BYTES = 1024
+USER_AGENT = "job-scheduler/1 (+https://github.com/; Standard Webhooks)"
+
+LeafTask = HttpTask | LambdaTask | SqsTask | SnsTask | EventBridgeTask | StepFunctionsTask
+
+
+class TaskFailure(Exception):
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        timed_out: bool = False,
+        retry_after: float | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.timed_out = timed_out
+        self.retry_after = retry_after
+        self.result = result
+
+
+@dataclass
+class RunContext:
+    """What a run needs besides the task; clocks, sleep and randomness are injectable."""
+
+    tenant: str
+    schedule_id: str
+    execution_id: str
+    retry: RetryPolicy
+    deadline: float  # on the ``monotonic`` clock
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    uniform: Callable[[float, float], float] = random.uniform
+    wall_clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    status: ExecutionStatus
+    attempts: int
+    duration_ms: int
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    steps: list[StepOutcome] | None = None
+
+
+def backoff_delay(
+    retry_number: int, policy: RetryPolicy, uniform: Callable[[float, float], float]
+) -> float:
+    """Exponential backoff with full jitter before retry ``retry_number`` (1-based)."""
+    ceiling = min(
+        policy.max_backoff_seconds,
+        policy.backoff_seconds * policy.backoff_multiplier ** (retry_number - 1),
+    )
+    return uniform(0.0, ceiling) if ceiling > 0 else 0.0
+
+
+def run_task(task: LeafTask | SequenceTask, ctx: RunContext) -> TaskOutcome:
+    if isinstance(task, SequenceTask):
+        return _run_sequence(task, ctx)
+    return run_with_retries(task, ctx, run_key=ctx.execution_id)
+
+
+def run_with_retries(task: LeafTask, ctx: RunContext, *, run_key: str) -> TaskOutcome:
+    started = ctx.monotonic()
+    attempts = 0
+    last: TaskFailure | None = None
+    while True:
+        remaining = ctx.deadline - ctx.monotonic()
+        if remaining < MIN_ATTEMPT_SECONDS:
+            last = TaskFailure(
+                "no time left for an attempt" + (f" after: {last}" if last is not None else ""),
+                retryable=False,
+                timed_out=True,
+                result=last.result if last is not None else None,
+            )
+            break
+        attempts += 1
+        try:
+            result = _dispatch(task, ctx, run_key=run_key, timeout=remaining)
+        except TaskFailure as failure:
+            last = failure
+        else:
+            return TaskOutcome(
+                status=ExecutionStatus.SUCCEEDED,
+                attempts=attempts,
+                duration_ms=_ms_since(started, ctx),
+                result=result,
+            )
+        if not last.retryable or attempts >= ctx.retry.max_attempts:
+            break
+        delay = backoff_delay(attempts, ctx.retry, ctx.uniform)
+        if last.retry_after is not None:
+            delay = max(delay, min(last.retry_after, ctx.retry.max_backoff_seconds))
+        if ctx.monotonic() + delay + MIN_ATTEMPT_SECONDS > ctx.deadline:
+            # Retrying would outlive the Lambda: report the last failure as it is.
+            break
+        ctx.sleep(delay)
+    return TaskOutcome(
+        status=ExecutionStatus.TIMED_OUT if last.timed_out else ExecutionStatus.FAILED,
+        attempts=attempts,
+        duration_ms=_ms_since(started, ctx),
+        result=last.result,
+        error=str(last),
+    )
+
+
+def _ms_since(started: float, ctx: RunContext) -> int:
+    return max(0, int((ctx.monotonic() - started) * 1000))
+
+
+def _run_sequence(task: SequenceTask, ctx: RunContext) -> TaskOutcome:
+    """Steps in order; a step whose dependency did not succeed is SKIPPED, the others
+    still run. FAILED if any step failed, else TIMED_OUT if one timed out."""
+    started = ctx.monotonic()
+    outcomes: dict[str, StepOutcome] = {}
+    for step in task.steps:
+        blocked = [dep for dep in step.depends_on if outcomes[dep].status != "SUCCEEDED"]
+        if blocked:
+            outcomes[step.id] = StepOutcome(
+                id=step.id,
+                status=ExecutionStatus.SKIPPED,
+                error=f"skipped: {', '.join(blocked)} did not succeed",
+            )
+            continue
+        outcome = run_with_retries(step.task, ctx, run_key=f"{ctx.execution_id}.{step.id}")
+        outcomes[step.id] = StepOutcome(
+            id=step.id,
+            status=outcome.status,
+            attempts=outcome.attempts,
+            duration_ms=outcome.duration_ms,
+            result=outcome.result,
+            error=outcome.error,
+        )
+    steps = list(outcomes.values())
+    statuses = [s.status for s in steps]
+    if ExecutionStatus.FAILED in statuses:
+        status = ExecutionStatus.FAILED
+    elif ExecutionStatus.TIMED_OUT in statuses:
+        status = ExecutionStatus.TIMED_OUT
+    else:
+        status = ExecutionStatus.SUCCEEDED
+    first_bad = next((s for s in steps if s.status in ("FAILED", "TIMED_OUT")), None)
+    counts = {value.value: statuses.count(value) for value in ExecutionStatus if value in statuses}
+    return TaskOutcome(
+        status=status,
+        attempts=sum(s.attempts for s in steps),
+        duration_ms=_ms_since(started, ctx),
+        result={"steps": counts},
+        error=f"step {first_bad.id}: {first_bad.error}" if first_bad else None,
+        steps=steps,
+    )
+
+
+def _dispatch(task: LeafTask, ctx: RunContext, *, run_key: str, timeout: float) -> dict[str, Any]:
+    if isinstance(task, HttpTask):
+        return _run_http(task, ctx, run_key=run_key, timeout=timeout)
+    try:
+        if isinstance(task, LambdaTask):
+            return targets.invoke_lambda(task, timeout=timeout)
+        if isinstance(task, SqsTask):
+            return targets.send_sqs(task, run_key=run_key, timeout=timeout)
+        if isinstance(task, SnsTask):
+            return targets.publish_sns(
+                task, run_key=run_key, default_group=ctx.schedule_id, timeout=timeout
+            )
+        if isinstance(task, EventBridgeTask):
+            return targets.put_event(task, timeout=timeout)
+        return targets.start_execution(task, run_key=run_key, timeout=timeout)
+    except targets.TargetError as error:
+        raise TaskFailure(
+            str(error), retryable=error.retryable, timed_out=error.timed_out, result=error.result
+        ) from error
+
+
+def _run_http(task: HttpTask, ctx: RunContext, *, run_key: str, timeout: float) -> dict[str, Any]:
+    settings = get_settings()
+    body = None if task.body is None else targets.encode(task.body)
+    headers = {"User-Agent": USER_AGENT, **task.headers}
+    lower = {name.lower() for name in headers}
+    if body is not None and "content-type" not in lower:
+        headers["Content-Type"] = (
+            "text/plain; charset=utf-8" if isinstance(task.body, str) else "application/json"
+        )
+    # Standard Webhooks: the id is stable across retries (receivers de-duplicate on it),
+    # the timestamp is fresh per attempt (receivers reject old ones).
+    secret = get_or_create_signing_secret(ctx.tenant)
+    sent_at = ctx.wall_clock()
+    headers["webhook-id"] = run_key
+    headers["webhook-timestamp"] = str(int(sent_at.timestamp()))
+    headers["webhook-signature"] = Webhook(secret).sign(run_key, sent_at, body or "")
+    try:
+        response = http_client.request(
+            task.method,
+            str(task.url),
+            headers=headers,
+            body=None if body is None else body.encode(),
+            timeout=min(task.timeout_seconds, timeout),
+            follow_redirects=task.follow_redirects,
+            max_redirects=task.max_redirects,
+            max_response_bytes=settings.http_max_response_bytes,
+            allow_loopback=settings.allow_loopback_targets,
+        )
+    except http_client.HttpTimeout as error:
+        raise TaskFailure(str(error), retryable=True, timed_out=True) from error
+    except http_client.HttpError as error:
+        raise TaskFailure(str(error), retryable=error.retryable) from error
+    result: dict[str, Any] = {
+        "status_code": response.status_code,
+        "body": response.body[:RESULT_BODY_BYTES].decode("utf-8", "replace"),
+    }
+    if response.truncated or len(response.body) > RESULT_BODY_BYTES:
+        result["body_truncated"] = True
+    if response.redirects:
+        result["redirects"] = response.redirects
+    if task.is_success(response.status_code):
+        return result
+    code = response.status_code
+    raise TaskFailure(
+        f"HTTP {code} from {task.url.host}",
+        retryable=code in (408, 425, 429) or code >= 500,
+        retry_after=_retry_after(response.headers.get("retry-after"), ctx.wall_clock()),
+        result=result,
+    )
+
+
+def _retry_after(value: str | None, now: datetime) -> float | None:
+    """Retry-After in seconds (delta-seconds or an HTTP date), None when absent/bad."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())

@@ -1,0 +1,353 @@
+"""HTTP tasks against a loopback test server: signing, results, retries, timeouts, caps,
+redirects and the SSRF guard in the real request path."""
+
+from __future__ import annotations
+
+import json
+import socket
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from jobscheduler.dal import executions as records
+from jobscheduler.dal import keys
+from jobscheduler.gateways import http_client
+from jobscheduler.gateways.secrets import get_or_create_signing_secret
+from jobscheduler.logic.runner import RunContext, run_task
+from jobscheduler.models.schedules import RetryPolicy
+from jobscheduler.models.tasks import HttpTask
+from jobscheduler.settings import reset_settings
+
+from .conftest import TENANT, fire
+
+
+def _http(url: str, **fields: Any) -> dict[str, Any]:
+    return {"type": "http", "url": url, **fields}
+
+
+def _ctx(**overrides) -> RunContext:
+    values: dict[str, Any] = {
+        "tenant": TENANT,
+        "schedule_id": "sch_00000000000000000000",
+        "execution_id": "20260101T000000Z",
+        "retry": RetryPolicy(max_attempts=3, backoff_seconds=0.01, max_backoff_seconds=0.02),
+        "deadline": float("inf"),
+        "sleep": lambda _s: None,
+    }
+    values.update(overrides)
+    return RunContext(**values)
+
+
+def test_http_post_json_signed_and_recorded(handler, put_schedule, http_server, allow_loopback):
+    schedule = put_schedule(
+        task=_http(
+            http_server.url + "/hook?x=1",
+            body={"report": "daily", "n": 3},
+            headers={"X-Custom": "yes"},
+        )
+    )
+    http_server.responses[:] = [(201, {"Content-Type": "text/plain"}, b"created")]
+    scheduled = datetime.now(UTC).replace(microsecond=0)
+
+    assert handler(fire(schedule, scheduled))["status"] == "SUCCEEDED"
+
+    [request] = http_server.requests
+    assert request.method == "POST"
+    assert request.path == "/hook?x=1"
+    assert json.loads(request.body) == {"report": "daily", "n": 3}
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.headers["X-Custom"] == "yes"
+    assert request.headers["Host"] == http_server.url.removeprefix("http://")
+    execution_id = keys.scheduled_execution_id(scheduled)
+    assert request.headers["webhook-id"] == execution_id
+    # The receiver verifies with the tenant's secret (the one the API hands out).
+    secret = get_or_create_signing_secret(TENANT)
+    verified = Webhook(secret).verify(request.body, request.headers)
+    assert verified == {"report": "daily", "n": 3}
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(request.body + b" ", request.headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(get_or_create_signing_secret("another-tenant")).verify(
+            request.body, request.headers
+        )
+
+    [record] = records.list_executions(TENANT, schedule.id)[0]
+    assert record.result == {"status_code": 201, "body": "created"}
+    assert record.task_type == "http"
+
+
+def test_http_text_body_and_get(http_server, allow_loopback):
+    outcome = run_task(
+        HttpTask.model_validate(_http(http_server.url + "/t", body="plain words", method="put")),
+        _ctx(),
+    )
+    assert outcome.status == "SUCCEEDED"
+    outcome = run_task(HttpTask.model_validate(_http(http_server.url, method="GET")), _ctx())
+    assert outcome.status == "SUCCEEDED"
+    put, get = http_server.requests
+    assert (put.method, put.body, put.headers["Content-Type"]) == (
+        "PUT",
+        b"plain words",
+        "text/plain; charset=utf-8",
+    )
+    assert get.method == "GET"
+    assert get.body == b""
+    secret = get_or_create_signing_secret(TENANT)
+    Webhook(secret).verify(get.body, get.headers, json_parse=False)  # empty body signed too
+
+
+def test_http_5xx_retried_then_success(http_server, allow_loopback):
+    http_server.responses[:] = [(503, {}, b"busy"), (500, {}, b"oops"), (200, {}, b"fine")]
+    delays: list[float] = []
+    outcome = run_task(HttpTask.model_validate(_http(http_server.url)), _ctx(sleep=delays.append))
+    assert outcome.status == "SUCCEEDED"
+    assert outcome.attempts == 3
+    assert len(delays) == 2
+    assert all(0 <= d <= 0.02 for d in delays)
+    # webhook-id is stable across retries; each attempt is signed afresh.
+    assert {r.headers["webhook-id"] for r in http_server.requests} == {"20260101T000000Z"}
+
+
+def test_http_429_honours_retry_after_within_the_cap(http_server, allow_loopback):
+    http_server.responses[:] = [(429, {"Retry-After": "1"}, b""), (204, {}, b"")]
+    delays: list[float] = []
+    outcome = run_task(
+        HttpTask.model_validate(_http(http_server.url)),
+        _ctx(
+            sleep=delays.append,
+            retry=RetryPolicy(max_attempts=2, backoff_seconds=0.01, max_backoff_seconds=5),
+        ),
+    )
+    assert outcome.status == "SUCCEEDED"
+    assert delays == [1.0]
+
+
+def test_http_4xx_fails_at_once_and_success_codes(http_server, allow_loopback):
+    http_server.responses[:] = [(404, {}, b"no such thing")]
+    outcome = run_task(HttpTask.model_validate(_http(http_server.url)), _ctx())
+    assert outcome.status == "FAILED"
+    assert outcome.attempts == 1
+    assert outcome.result == {"status_code": 404, "body": "no such thing"}
+    assert outcome.error
+    assert "HTTP 404" in outcome.error
+    accepted = run_task(
+        HttpTask.model_validate(_http(http_server.url, success_codes=[404])), _ctx()
+    )
+    assert accepted.status == "SUCCEEDED"
+    http_server.responses[:] = [(200, {}, b"")]
+    strict = run_task(HttpTask.model_validate(_http(http_server.url, success_codes=[202])), _ctx())
+    assert strict.status == "FAILED"
+    assert strict.attempts == 1
+
+
+def test_http_timeout_is_timed_out(handler, put_schedule, allow_loopback):
+    # A server that accepts connections and never answers.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+        schedule = put_schedule(
+            task=_http(url, timeout_seconds=0.2),
+            retry={"max_attempts": 2, "backoff_seconds": 0.01},
+        )
+        summary = handler(fire(schedule, datetime.now(UTC)))
+    finally:
+        silent.close()
+    assert summary["status"] == "TIMED_OUT"
+    [record] = records.list_executions(TENANT, schedule.id)[0]
+    assert record.status == "TIMED_OUT"
+    assert record.attempts == 2
+    assert record.error
+    assert "timed out" in record.error
+
+
+def test_http_connection_refused_is_retried(allow_loopback):
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    outcome = run_task(HttpTask.model_validate(_http(f"http://127.0.0.1:{port}/")), _ctx())
+    assert outcome.status == "FAILED"
+    assert outcome.attempts == 3
+    assert outcome.error
+    assert "cannot connect" in outcome.error
+
+
+def test_http_response_is_capped(http_server, allow_loopback, monkeypatch):
+    monkeypatch.setenv("HTTP_MAX_RESPONSE_BYTES", "2048")
+    reset_settings()
+    http_server.responses[:] = [(200, {}, b"a" * 1500 + b"b" * 100_000)]
+    outcome = run_task(HttpTask.model_validate(_http(http_server.url)), _ctx())
+    assert outcome.status == "SUCCEEDED"
+    assert outcome.result == {"status_code": 200, "body": "a" * 1024, "body_truncated": True}
+    direct = http_client.request(
+        "GET", http_server.url, timeout=5, allow_loopback=True, max_response_bytes=2048
+    )
+    assert len(direct.body) == 2048
+    assert direct.truncated
+
+
+def test_redirects_off_by_default(http_server, allow_loopback):
+    http_server.responses[:] = [(302, {"Location": "/next"}, b""), (200, {}, b"next")]
+    outcome = run_task(HttpTask.model_validate(_http(http_server.url)), _ctx())
+    assert outcome.status == "FAILED"
+    assert outcome.attempts == 1
+    assert outcome.result
+    assert outcome.result["status_code"] == 302
+    assert len(http_server.requests) == 1
+
+
+def test_redirect_followed_when_on_and_method_rules(http_server, allow_loopback):
+    http_server.responses[:] = [
+        (303, {"Location": "/see-other"}, b""),
+        (307, {"Location": "/again"}, b""),
+        (200, {}, b"done"),
+    ]
+    task = _http(http_server.url + "/start", body={"a": 1}, follow_redirects=True)
+    outcome = run_task(HttpTask.model_validate(task), _ctx())
+    assert outcome.status == "SUCCEEDED"
+    assert outcome.result == {"status_code": 200, "body": "done", "redirects": 2}
+    first, second, third = http_server.requests
+    assert (first.method, second.method, third.method) == ("POST", "GET", "GET")
+    assert second.path == "/see-other"
+    assert second.body == b""
+    assert third.path == "/again"
+
+
+def test_redirect_to_private_address_is_refused(http_server, allow_loopback):
+    for location in (
+        "http://10.0.0.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://0x7f.1/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://2130706433/",
+        "file:///etc/passwd",
+    ):
+        http_server.requests.clear()
+        http_server.responses[:] = [(302, {"Location": location}, b"")]
+        task = _http(http_server.url, follow_redirects=True)
+        outcome = run_task(HttpTask.model_validate(task), _ctx())
+        assert outcome.status == "FAILED", location
+        assert outcome.attempts == 1, location  # refusals are never retried
+        assert len(http_server.requests) == 1
+
+
+def test_redirect_to_loopback_refused_when_loopback_disallowed(http_server, monkeypatch):
+    """The first hop is allowed through a pinned resolver; the hop to 127.0.0.1 is checked
+    with the default (no loopback) policy and refused."""
+    import ipaddress
+
+    def resolver(host, port, *, allow_loopback):
+        if host == "public.example":
+            return [ipaddress.ip_address("127.0.0.1")]  # stands in for a public address
+        from jobscheduler.gateways.ssrf import resolve
+
+        return resolve(host, port, allow_loopback=allow_loopback)
+
+    port = http_server.url.rsplit(":", 1)[1]
+    http_server.responses[:] = [(302, {"Location": f"http://127.0.0.1:{port}/inside"}, b"")]
+    with pytest.raises(http_client.HttpRefused, match="loopback"):
+        http_client.request(
+            "GET",
+            f"http://public.example:{port}/",
+            timeout=5,
+            follow_redirects=True,
+            resolver=resolver,
+        )
+    assert [r.path for r in http_server.requests] == ["/"]
+    assert http_server.requests[0].headers["Host"] == f"public.example:{port}"
+
+
+def test_too_many_redirects(http_server, allow_loopback):
+    http_server.responses[:] = [(302, {"Location": "/loop"}, b"")]
+    with pytest.raises(http_client.HttpRefused, match="more than 2 redirects"):
+        http_client.request(
+            "GET",
+            http_server.url,
+            timeout=5,
+            follow_redirects=True,
+            max_redirects=2,
+            allow_loopback=True,
+        )
+    assert len(http_server.requests) == 3
+
+
+def test_cross_origin_redirect_drops_credentials(http_server, allow_loopback):
+    port = http_server.url.rsplit(":", 1)[1]
+    http_server.responses[:] = [
+        (307, {"Location": f"http://localhost:{port}/other"}, b""),
+        (200, {}, b""),
+    ]
+    http_client.request(
+        "GET",
+        http_server.url,
+        headers={"Authorization": "Bearer s3cret", "X-Keep": "1"},
+        timeout=5,
+        follow_redirects=True,
+        allow_loopback=True,
+    )
+    first, second = http_server.requests
+    assert first.headers["Authorization"] == "Bearer s3cret"
+    assert "Authorization" not in second.headers
+    assert second.headers["X-Keep"] == "1"
+
+
+def test_loopback_refused_by_default(handler, put_schedule, http_server, aws):
+    schedule = put_schedule(task=_http(http_server.url))
+    summary = handler(fire(schedule, datetime.now(UTC)))
+    assert summary["status"] == "FAILED"
+    [record] = records.list_executions(TENANT, schedule.id)[0]
+    assert record.attempts == 1
+    assert record.error
+    assert "loopback" in record.error
+    assert http_server.requests == []
+
+
+SSRF_URLS = (
+    "http://localhost:{port}/",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://2130706433:{port}/",
+    "http://0177.0.0.1:{port}/",
+    "http://0x7f.1:{port}/",
+    "http://[::ffff:127.0.0.1]:{port}/",
+    "http://[::1]:{port}/",
+    "http://10.0.0.1/",
+    "http://100.64.1.1/",
+    "http://[fd00::1]/",
+)
+
+
+def test_ssrf_targets_refused_in_the_run(http_server, aws):
+    """Through the task model (pydantic normalizes numeric spellings to dotted quads)
+    and the runner: each refused, once, without a request."""
+    port = http_server.url.rsplit(":", 1)[1]
+    for url in SSRF_URLS:
+        task = HttpTask.model_validate(_http(url.format(port=port)))
+        outcome = run_task(task, _ctx())
+        assert (outcome.status, outcome.attempts) == ("FAILED", 1), url
+        assert "resolves to" in (outcome.error or ""), url
+    assert http_server.requests == []
+
+
+def test_dialled_address_is_the_checked_one(http_server, allow_loopback, monkeypatch):
+    """DNS answers 127.0.0.1 first and a private address afterwards (rebinding): the
+    client resolves once and connects to what it checked; Host keeps the name."""
+    real = socket.getaddrinfo
+    answers = iter(["127.0.0.1", "10.0.0.1", "10.0.0.1"])
+
+    def rebinding(host, port, *args, **kwargs):
+        if host == "rebind.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    port = http_server.url.rsplit(":", 1)[1]
+    response = http_client.request(
+        "GET", f"http://rebind.example:{port}/r", timeout=5, allow_loopback=True
+    )
+    assert response.status_code == 200
+    [request] = http_server.requests
+    assert request.headers["Host"] == f"rebind.example:{port}"
