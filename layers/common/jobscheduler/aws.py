@@ -7,10 +7,13 @@ code at moto: there is no local-only branch here.
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 
 # Fail fast inside a Lambda's time budget; "standard" retry mode backs off on throttling.
@@ -21,17 +24,41 @@ _CONFIG = Config(
 )
 
 
+# One session for every client: its loader caches the service models, so the second
+# client of a process costs milliseconds, not a model load. Sessions are not safe to
+# create clients from concurrently (the local stack runs handlers in threads): hence the lock.
+_LOCK = threading.Lock()
+
+
+@cache
+def _loader() -> botocore.loaders.Loader:
+    return botocore.loaders.create_loader()
+
+
+@cache
+def _session() -> boto3.session.Session:
+    core = botocore.session.get_session()
+    # Shared across sessions: the loader caches parsed service models per process.
+    core.register_component("data_loader", _loader())
+    return boto3.session.Session(botocore_session=core)
+
+
 @cache
 def client(service: str) -> Any:
-    return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+    with _LOCK:
+        return _session().client(service, config=_CONFIG)  # type: ignore[call-overload]
 
 
 @cache
 def table(name: str) -> Any:
-    return boto3.session.Session().resource("dynamodb", config=_CONFIG).Table(name)
+    with _LOCK:
+        return _session().resource("dynamodb", config=_CONFIG).Table(name)
 
 
 def reset_clients() -> None:
-    """Drop cached clients (tests switch endpoints and moto instances)."""
+    """Drop cached clients (tests switch endpoints and moto instances). The session is
+    recreated too, since it captured the environment (region, endpoint) it was made in;
+    botocore's loader still caches the models per process."""
     client.cache_clear()
     table.cache_clear()
+    _session.cache_clear()

@@ -1,0 +1,62 @@
+"""/schedules/{id}/executions: a schedule's history (newest first), one run, clear."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from jobscheduler.logic import executions as logic
+from jobscheduler.models.api import (
+    ClearQuery,
+    ClearResponse,
+    ExecutionListQuery,
+    ExecutionPage,
+)
+from jobscheduler.models.executions import Execution
+from routes.context import current_tenant, responses
+
+router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves __init__ unannotated
+
+TAGS = ["executions"]
+ScheduleId = Annotated[str, Path(description="Schedule id")]
+
+
+@router.get(
+    "/schedules/<schedule_id>/executions",
+    summary="List a schedule's executions, newest first",
+    tags=TAGS,
+    responses=responses(200, ExecutionPage, "A page of executions", 400, 401, 404, 503),
+)
+def list_executions(
+    schedule_id: ScheduleId, query: Annotated[ExecutionListQuery, Query()]
+) -> ExecutionPage:
+    page = logic.list_executions(current_tenant(router), schedule_id, query)
+    return ExecutionPage(items=page.items, next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/schedules/<schedule_id>/executions/<execution_id>",
+    summary="Get one execution",
+    tags=TAGS,
+    responses=responses(200, Execution, "The execution", 401, 404, 503),
+)
+def get_execution(
+    schedule_id: ScheduleId,
+    execution_id: Annotated[str, Path(max_length=128, description="Execution id")],
+) -> Execution:
+    return logic.get_execution(current_tenant(router), schedule_id, execution_id)
+
+
+@router.delete(
+    "/schedules/<schedule_id>/executions",
+    summary="Clear a schedule's history (needs ?confirm=true)",
+    tags=TAGS,
+    responses=responses(200, ClearResponse, "How many records were deleted", 400, 401, 404, 503),
+)
+def clear_executions(
+    query: Annotated[ClearQuery, Query()], schedule_id: ScheduleId
+) -> ClearResponse:
+    deleted = logic.clear_executions(current_tenant(router), schedule_id, confirm=query.confirm)
+    return ClearResponse(deleted=deleted)

@@ -1,0 +1,141 @@
+"""/schedules: create, list, get, update, pause, resume, run now, delete."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import content_types
+from aws_lambda_powertools.event_handler.api_gateway import Response, Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+
+from jobscheduler.logic import schedules as logic
+from jobscheduler.models.api import RunResponse, ScheduleListQuery, SchedulePage
+from jobscheduler.models.ids import SCHEDULE_ID_PATTERN
+from jobscheduler.models.schedules import PauseRequest, Schedule, ScheduleCreate, ScheduleUpdate
+from routes.context import current_tenant, location, responses
+
+router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves __init__ unannotated
+
+TAGS = ["schedules"]
+ScheduleId = Annotated[
+    str,
+    Path(description=f"Schedule id ({SCHEDULE_ID_PATTERN}); anything else is a 404"),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="if-match", description='The schedule version, e.g. "3"'),
+]
+
+
+@router.post(
+    "/schedules",
+    summary="Create a schedule",
+    tags=TAGS,
+    status_code=HTTPStatus.CREATED,
+    responses=responses(
+        201, Schedule, "The created schedule; Location names it", 400, 401, 413, 429, 503
+    ),
+)
+def create_schedule(body: Annotated[ScheduleCreate, Body()]) -> Response[Schedule]:
+    schedule = logic.create(current_tenant(router), body)
+    return Response(
+        status_code=HTTPStatus.CREATED,
+        content_type=content_types.APPLICATION_JSON,
+        body=schedule,
+        headers={"Location": location(router, f"/schedules/{schedule.id}")},
+    )
+
+
+@router.get(
+    "/schedules",
+    summary="List schedules (sorted by name)",
+    tags=TAGS,
+    responses=responses(200, SchedulePage, "A page of schedules", 400, 401, 503),
+)
+def list_schedules(query: Annotated[ScheduleListQuery, Query()]) -> SchedulePage:
+    page = logic.list_schedules(current_tenant(router), query)
+    return SchedulePage(items=page.items, next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/schedules/<schedule_id>",
+    summary="Get a schedule",
+    tags=TAGS,
+    responses=responses(200, Schedule, "The schedule", 401, 404, 503),
+)
+def get_schedule(schedule_id: ScheduleId) -> Schedule:
+    return logic.get(current_tenant(router), schedule_id)
+
+
+@router.patch(
+    "/schedules/<schedule_id>",
+    summary="Update a schedule (needs its current version)",
+    description='Send the version in If-Match ("3") or as "version" in the body. '
+    "A timing change rewrites the EventBridge Scheduler entries.",
+    tags=TAGS,
+    responses=responses(200, Schedule, "The updated schedule", 400, 401, 404, 409, 413, 428, 503),
+)
+def update_schedule(
+    schedule_id: ScheduleId,
+    body: Annotated[ScheduleUpdate, Body()],
+    if_match: IfMatch = None,
+) -> Schedule:
+    return logic.update(current_tenant(router), schedule_id, body, if_match=if_match)
+
+
+@router.post(
+    "/schedules/<schedule_id>/pause",
+    summary="Pause a schedule (optional note)",
+    tags=TAGS,
+    responses=responses(200, Schedule, "The paused schedule", 400, 401, 404, 409, 503),
+)
+def pause_schedule(
+    schedule_id: ScheduleId,
+    body: Annotated[PauseRequest | None, Body()] = None,
+    if_match: IfMatch = None,
+) -> Schedule:
+    return logic.pause(current_tenant(router), schedule_id, body, if_match=if_match)
+
+
+@router.post(
+    "/schedules/<schedule_id>/resume",
+    summary="Resume a paused schedule",
+    tags=TAGS,
+    responses=responses(200, Schedule, "The resumed schedule", 400, 401, 404, 409, 503),
+)
+def resume_schedule(schedule_id: ScheduleId, if_match: IfMatch = None) -> Schedule:
+    return logic.resume(current_tenant(router), schedule_id, if_match=if_match)
+
+
+@router.post(
+    "/schedules/<schedule_id>/run",
+    summary="Run now (asynchronously; the run lands in the history)",
+    tags=TAGS,
+    status_code=HTTPStatus.ACCEPTED,
+    responses=responses(202, RunResponse, "The run is queued", 401, 404, 409, 503),
+)
+def run_schedule(schedule_id: ScheduleId) -> Response[RunResponse]:
+    accepted = logic.run_now(current_tenant(router), schedule_id)
+    return Response(
+        status_code=HTTPStatus.ACCEPTED,
+        content_type=content_types.APPLICATION_JSON,
+        body=accepted,
+        headers={
+            "Location": location(
+                router, f"/schedules/{schedule_id}/executions/{accepted.execution_id}"
+            )
+        },
+    )
+
+
+@router.delete(
+    "/schedules/<schedule_id>",
+    summary="Delete a schedule (its history stays readable)",
+    tags=TAGS,
+    status_code=HTTPStatus.NO_CONTENT,
+    responses=responses(204, None, "Deleted", 400, 401, 404, 409, 503),
+)
+def delete_schedule(schedule_id: ScheduleId, if_match: IfMatch = None) -> Response[None]:
+    logic.delete(current_tenant(router), schedule_id, if_match=if_match)
+    return Response(status_code=HTTPStatus.NO_CONTENT, body=None)

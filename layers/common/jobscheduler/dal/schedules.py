@@ -1,0 +1,319 @@
+"""Schedule items in the single table (see dal/keys.py), with the per-tenant quota counter.
+
+Every write to an existing schedule is an UpdateItem of the fields the use case changed,
+conditional on ``version`` and incrementing it, so the executor's own attributes
+(last_run_at, total_runs, running_execution, ...) are never overwritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from jobscheduler.aws import table
+from jobscheduler.dal import keys
+from jobscheduler.dal.codec import schedule_from_item, schedule_to_item
+from jobscheduler.dal.cursor import decode_cursor, encode_cursor
+from jobscheduler.dal.failures import unavailable
+from jobscheduler.errors import (
+    Conflict,
+    NotFound,
+    QuotaExceeded,
+    VersionConflict,
+)
+from jobscheduler.models.pagination import Page
+from jobscheduler.models.schedules import Schedule, ScheduleStatus
+from jobscheduler.settings import get_settings
+
+QUOTA_ATTRIBUTE = "schedules"
+# A filtered list keeps querying until the page is full, but never more than this many
+# Query calls per request (a short page with a next_cursor is then returned).
+MAX_QUERY_ROUNDS = 10
+_CURSOR_SCOPE = "schedules"
+
+
+def _table() -> Any:
+    return table(get_settings().table_name)
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _cancellation_codes(exc: ClientError) -> list[str]:
+    reasons = exc.response.get("CancellationReasons") or []
+    return [str(reason.get("Code", "")) for reason in reasons]
+
+
+def get(tenant: str, schedule_id: str) -> Schedule | None:
+    """Strongly consistent read (the dual-write logic decides on what it reads)."""
+    with unavailable("read schedule"):
+        response = _table().get_item(
+            Key=keys.schedule_key(tenant, schedule_id), ConsistentRead=True
+        )
+    item = response.get("Item")
+    return schedule_from_item(item) if item else None
+
+
+def _quota_update(tenant: str, delta: int, max_schedules: int | None) -> dict[str, Any]:
+    update: dict[str, Any] = {
+        "TableName": get_settings().table_name,
+        "Key": keys.quota_key(tenant),
+        "UpdateExpression": "ADD #n :delta",
+        "ExpressionAttributeNames": {"#n": QUOTA_ATTRIBUTE},
+        "ExpressionAttributeValues": {":delta": delta},
+    }
+    if max_schedules is not None:
+        update["ConditionExpression"] = "attribute_not_exists(#n) OR #n < :max"
+        update["ExpressionAttributeValues"][":max"] = max_schedules
+    return {"Update": update}
+
+
+def insert(schedule: Schedule, *, max_schedules: int) -> None:
+    """Put a new schedule and take one unit of the tenant's quota, atomically."""
+    put = {
+        "Put": {
+            "TableName": get_settings().table_name,
+            "Item": schedule_to_item(schedule),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+    }
+    client = _table().meta.client
+    with unavailable("create schedule"):
+        try:
+            client.transact_write_items(
+                TransactItems=[_quota_update(schedule.tenant, 1, max_schedules), put]
+            )
+        except ClientError as exc:
+            if _code(exc) != "TransactionCanceledException":
+                raise
+            codes = _cancellation_codes(exc)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                raise QuotaExceeded(
+                    f"this tenant already has the maximum of {max_schedules} schedules; "
+                    "delete some before creating more",
+                    details={"max_schedules": max_schedules},
+                ) from exc
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise Conflict("a schedule with this id already exists") from exc
+            raise
+
+
+def remove_pending(tenant: str, schedule_id: str) -> None:
+    """Compensation of a failed create: drop the PENDING item and give the quota back."""
+    delete = {
+        "Delete": {
+            "TableName": get_settings().table_name,
+            "Key": keys.schedule_key(tenant, schedule_id),
+            "ConditionExpression": "#s = :pending",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {":pending": ScheduleStatus.PENDING.value},
+        }
+    }
+    client = _table().meta.client
+    with unavailable("undo create"):
+        try:
+            client.transact_write_items(TransactItems=[delete, _quota_update(tenant, -1, None)])
+        except ClientError as exc:
+            # Already gone (or no longer PENDING): nothing to undo.
+            if _code(exc) != "TransactionCanceledException":
+                raise
+
+
+def _update_parts(
+    schedule: Schedule,
+    fields: Iterable[str],
+    expected_version: int,
+    statuses: Collection[ScheduleStatus] | None,
+) -> dict[str, Any]:
+    item = schedule_to_item(schedule)
+    names: dict[str, str] = {"#version": "version"}
+    values: dict[str, Any] = {":expected": expected_version, ":next": expected_version + 1}
+    sets = ["#version = :next"]
+    removes: list[str] = []
+    wanted = set(fields)
+    if "name" in wanted:
+        wanted.add(keys.GSI1SK)
+    if "status" in wanted:
+        wanted.add(keys.GSI1PK)
+    for index, field in enumerate(sorted(wanted - {"version"})):
+        names[f"#f{index}"] = field
+        if field in item:
+            values[f":v{index}"] = item[field]
+            sets.append(f"#f{index} = :v{index}")
+        else:
+            removes.append(f"#f{index}")
+    expression = "SET " + ", ".join(sets)
+    if removes:
+        expression += " REMOVE " + ", ".join(removes)
+    condition = "attribute_exists(PK) AND #version = :expected"
+    if statuses:
+        names["#status"] = "status"
+        placeholders = []
+        for index, status in enumerate(sorted(statuses)):
+            values[f":st{index}"] = status.value
+            placeholders.append(f":st{index}")
+        condition += f" AND #status IN ({', '.join(placeholders)})"
+    return {
+        "Key": keys.schedule_key(schedule.tenant, schedule.id),
+        "UpdateExpression": expression,
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+
+
+def _explain_condition_failure(
+    tenant: str, schedule_id: str, expected_version: int, exc: Exception
+) -> Exception:
+    current = get(tenant, schedule_id)
+    if current is None or current.status == ScheduleStatus.DELETED:
+        return NotFound(f"schedule {schedule_id} not found")
+    if current.version != expected_version:
+        return VersionConflict(
+            f"schedule {schedule_id} is at version {current.version}, not {expected_version}; "
+            "read it again and retry",
+            details={"current_version": current.version},
+        )
+    return Conflict(
+        f"schedule {schedule_id} is {current.status.value}; this change is not allowed now",
+        code="invalid_state",
+        details={"status": current.status.value},
+    )
+
+
+def update(
+    schedule: Schedule,
+    fields: Iterable[str],
+    *,
+    expected_version: int,
+    statuses: Collection[ScheduleStatus] | None = None,
+) -> Schedule:
+    """Write ``fields`` of ``schedule`` if the item is at ``expected_version`` (and in one of
+    ``statuses``); the version goes up by one. Returns the whole item as now stored."""
+    request = _update_parts(schedule, fields, expected_version, statuses)
+    with unavailable("update schedule"):
+        try:
+            response = _table().update_item(**request, ReturnValues="ALL_NEW")
+        except ClientError as exc:
+            if _code(exc) != "ConditionalCheckFailedException":
+                raise
+            raise _explain_condition_failure(
+                schedule.tenant, schedule.id, expected_version, exc
+            ) from exc
+    return schedule_from_item(response["Attributes"])
+
+
+def mark_deleted(schedule: Schedule, *, expected_version: int) -> None:
+    """Move the schedule to DELETED (GSI1's DELETED partition) and release its quota
+    unit in one transaction, so a repeated delete never releases twice."""
+    request = _update_parts(
+        schedule, ("status", "next_run_at", "updated_at"), expected_version, None
+    )
+    request["ConditionExpression"] += " AND #status <> :deleted"
+    request["ExpressionAttributeNames"]["#status"] = "status"
+    request["ExpressionAttributeValues"][":deleted"] = ScheduleStatus.DELETED.value
+    update_item = {"Update": {"TableName": get_settings().table_name, **request}}
+    client = _table().meta.client
+    with unavailable("delete schedule"):
+        try:
+            client.transact_write_items(
+                TransactItems=[update_item, _quota_update(schedule.tenant, -1, None)]
+            )
+        except ClientError as exc:
+            if _code(exc) != "TransactionCanceledException":
+                raise
+            raise _explain_condition_failure(
+                schedule.tenant, schedule.id, expected_version, exc
+            ) from exc
+
+
+def quota_used(tenant: str) -> int:
+    with unavailable("read quota"):
+        item = _table().get_item(Key=keys.quota_key(tenant), ConsistentRead=True).get("Item")
+    return int(item.get(QUOTA_ATTRIBUTE, 0)) if item else 0
+
+
+def list_page(
+    tenant: str,
+    *,
+    deleted: bool,
+    limit: int,
+    cursor: str | None = None,
+    name_prefix: str | None = None,
+    status: ScheduleStatus | None = None,
+    task_type: str | None = None,
+    tag: tuple[str, str] | None = None,
+) -> Page[Schedule]:
+    """One page of a tenant's schedules sorted by name: a Query on GSI1 (never a Scan).
+
+    Filters run server side (FilterExpression); because DynamoDB applies ``Limit`` before
+    filtering, the loop queries again until the page is full, the partition ends or
+    MAX_QUERY_ROUNDS is reached (then a short page comes with a next_cursor).
+    """
+    partition = keys.schedule_gsi1pk(tenant, deleted)
+    names = {"#pk": keys.GSI1PK}
+    values: dict[str, Any] = {":pk": partition}
+    key_condition = "#pk = :pk"
+    if name_prefix:
+        names["#sk"] = keys.GSI1SK
+        values[":prefix"] = name_prefix
+        key_condition += " AND begins_with(#sk, :prefix)"
+    filters: list[str] = []
+    if status is not None:
+        names["#status"] = "status"
+        values[":status"] = status.value
+        filters.append("#status = :status")
+    if task_type is not None:
+        names.update({"#task": "task", "#type": "type"})
+        values[":task_type"] = task_type
+        filters.append("#task.#type = :task_type")
+    if tag is not None:
+        # Placeholders, not Attr(): tag keys may contain dots.
+        names.update({"#tags": "tags", "#tag_key": tag[0]})
+        values[":tag_value"] = tag[1]
+        filters.append("#tags.#tag_key = :tag_value")
+    start_key = (
+        decode_cursor(
+            cursor,
+            _CURSOR_SCOPE,
+            exact={keys.GSI1PK: partition, keys.PK: keys.tenant_pk(tenant)},
+            prefixes={keys.SK: "SCHEDULE#", keys.GSI1SK: name_prefix or ""},
+        )
+        if cursor
+        else None
+    )
+    items: list[Schedule] = []
+    last_key: dict[str, Any] | None = None
+    for _ in range(MAX_QUERY_ROUNDS):
+        request: dict[str, Any] = {
+            "IndexName": keys.GSI1,
+            "KeyConditionExpression": key_condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "Limit": limit - len(items),
+        }
+        if filters:
+            request["FilterExpression"] = " AND ".join(filters)
+        if start_key:
+            request["ExclusiveStartKey"] = start_key
+        with unavailable("list schedules"):
+            response = _table().query(**request)
+        items.extend(schedule_from_item(raw) for raw in response.get("Items", []))
+        last_key = response.get("LastEvaluatedKey")
+        if not last_key or len(items) >= limit:
+            break
+        start_key = last_key
+    next_cursor = encode_cursor(_CURSOR_SCOPE, last_key) if last_key else None
+    return Page[Schedule](items=items, next_cursor=next_cursor)
+
+
+def table_reachable() -> bool:
+    """Health check: a cheap read of a key that never exists."""
+    try:
+        _table().get_item(Key={keys.PK: "HEALTH", keys.SK: "HEALTH"})
+    except (ClientError, BotoCoreError):
+        return False
+    return True

@@ -1,0 +1,16 @@
+"""Reachability probes for GET /health (cheap read-only calls, never raising)."""
+
+from __future__ import annotations
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from jobscheduler.aws import client
+from jobscheduler.settings import get_settings
+
+
+def topic_reachable() -> bool:
+    try:
+        client("sns").get_topic_attributes(TopicArn=get_settings().topic_arn)
+    except (ClientError, BotoCoreError):
+        return False
+    return True

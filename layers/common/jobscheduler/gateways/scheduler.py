@@ -1,0 +1,149 @@
+"""EventBridge Scheduler entries: one per compiled expression, named from the schedule id.
+
+Every call that fails for a reason other than "already exists" / "not found" surfaces as
+``DependencyUnavailable`` so the logic can compensate without knowing botocore.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from jobscheduler.aws import client
+from jobscheduler.errors import DependencyUnavailable
+from jobscheduler.models.executions import payload_template
+from jobscheduler.settings import get_settings
+
+State = Literal["ENABLED", "DISABLED"]
+
+
+@dataclass(frozen=True)
+class EntrySpec:
+    """The desired state of one Scheduler entry (a pure value the logic builds)."""
+
+    tenant: str
+    schedule_id: str
+    part: int
+    name: str
+    expression: str
+    timezone: str
+    state: State
+    one_off: bool
+    flexible_window_minutes: int
+    max_retries: int
+    max_event_age_seconds: int
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+
+
+@contextmanager
+def _unavailable(action: str) -> Iterator[None]:
+    try:
+        yield
+    except (ClientError, BotoCoreError) as exc:
+        raise DependencyUnavailable(
+            f"EventBridge Scheduler is unavailable ({action}); retry",
+            details={"retryable": True, "dependency": "scheduler"},
+        ) from exc
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _request(spec: EntrySpec) -> dict[str, Any]:
+    settings = get_settings()
+    window: dict[str, Any] = (
+        {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": spec.flexible_window_minutes}
+        if spec.flexible_window_minutes > 0
+        else {"Mode": "OFF"}
+    )
+    target: dict[str, Any] = {
+        "Arn": settings.executor_function_arn,
+        "RoleArn": settings.scheduler_role_arn,
+        "Input": json.dumps(
+            payload_template(spec.tenant, spec.schedule_id, spec.part), separators=(",", ":")
+        ),
+        "RetryPolicy": {
+            "MaximumRetryAttempts": spec.max_retries,
+            "MaximumEventAgeInSeconds": spec.max_event_age_seconds,
+        },
+    }
+    if settings.dlq_arn:
+        target["DeadLetterConfig"] = {"Arn": settings.dlq_arn}
+    request: dict[str, Any] = {
+        "Name": spec.name,
+        "GroupName": settings.schedule_group,
+        "ScheduleExpression": spec.expression,
+        "ScheduleExpressionTimezone": spec.timezone,
+        "State": spec.state,
+        "FlexibleTimeWindow": window,
+        "Target": target,
+        "ActionAfterCompletion": "DELETE" if spec.one_off else "NONE",
+        "Description": f"job-scheduler {spec.schedule_id} part {spec.part}",
+    }
+    if spec.start_date is not None:
+        request["StartDate"] = spec.start_date
+    if spec.end_date is not None:
+        request["EndDate"] = spec.end_date
+    return request
+
+
+def put_entry(spec: EntrySpec) -> Literal["created", "updated"]:
+    """Create the entry, or bring an existing one (a retried create, an update) to ``spec``.
+
+    Names are deterministic, so ConflictException means "already there": update it.
+    """
+    request = _request(spec)
+    scheduler = client("scheduler")
+    with _unavailable("create schedule entry"):
+        try:
+            scheduler.create_schedule(**request)
+        except ClientError as exc:
+            if _error_code(exc) != "ConflictException":
+                raise
+        else:
+            return "created"
+        scheduler.update_schedule(**request)
+    return "updated"
+
+
+def delete_entry(name: str) -> bool:
+    """Delete one entry; False when it did not exist (already deleted is fine)."""
+    with _unavailable("delete schedule entry"):
+        try:
+            client("scheduler").delete_schedule(Name=name, GroupName=get_settings().schedule_group)
+        except ClientError as exc:
+            if _error_code(exc) == "ResourceNotFoundException":
+                return False
+            raise
+    return True
+
+
+def get_entry(name: str) -> dict[str, Any] | None:
+    """The entry as Scheduler describes it, or None."""
+    with _unavailable("get schedule entry"):
+        try:
+            response: dict[str, Any] = client("scheduler").get_schedule(
+                Name=name, GroupName=get_settings().schedule_group
+            )
+        except ClientError as exc:
+            if _error_code(exc) == "ResourceNotFoundException":
+                return None
+            raise
+    return response
+
+
+def group_reachable() -> bool:
+    """Health check: the stack's schedule group answers."""
+    try:
+        client("scheduler").get_schedule_group(Name=get_settings().schedule_group)
+    except (ClientError, BotoCoreError):
+        return False
+    return True

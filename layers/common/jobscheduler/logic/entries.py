@@ -1,0 +1,99 @@
+"""Keeping EventBridge Scheduler's entries in step with a schedule item.
+
+The desired entries are a pure function of the item (``entry_specs``); ``apply`` makes
+Scheduler match them and ``restore`` is the compensation used when the item write that
+should follow fails. Entry names are deterministic (models.ids.scheduler_entry_name).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from jobscheduler.errors import DomainError
+from jobscheduler.gateways import scheduler
+from jobscheduler.gateways.scheduler import EntrySpec
+from jobscheduler.models.ids import scheduler_entry_name
+from jobscheduler.models.schedules import Schedule, ScheduleKind, ScheduleStatus
+from jobscheduler.observability import logger, metrics
+
+# A Unix cron that sets both day fields compiles to two entries; deleting a few extra
+# deterministic names costs one cheap call each and catches parts left by a failed update.
+MIN_PARTS_TO_SWEEP = 2
+
+_STATES: dict[ScheduleStatus, scheduler.State] = {
+    ScheduleStatus.PENDING: "ENABLED",
+    ScheduleStatus.ACTIVE: "ENABLED",
+    ScheduleStatus.PAUSED: "DISABLED",
+}
+
+
+def entry_specs(schedule: Schedule, *, now: datetime) -> list[EntrySpec]:
+    """The entries ``schedule`` needs: none once COMPLETED or DELETED."""
+    state = _STATES.get(schedule.status)
+    if state is None:
+        return []
+    one_off = schedule.kind == ScheduleKind.ONE_TIME
+    # Scheduler refuses a StartDate more than 5 minutes in the past; a start that has
+    # passed means "from now", which is also what no StartDate means.
+    start = schedule.start_at if schedule.start_at and schedule.start_at > now else None
+    return [
+        EntrySpec(
+            tenant=schedule.tenant,
+            schedule_id=schedule.id,
+            part=part,
+            name=scheduler_entry_name(schedule.id, part),
+            expression=expression,
+            timezone=schedule.timezone,
+            state=state,
+            one_off=one_off,
+            flexible_window_minutes=schedule.flexible_window_minutes,
+            max_retries=schedule.retry.scheduler_max_retries,
+            max_event_age_seconds=schedule.retry.scheduler_max_event_age_seconds,
+            start_date=None if one_off else start,
+            end_date=None if one_off else schedule.end_at,
+        )
+        for part, expression in enumerate(schedule.expressions)
+    ]
+
+
+def part_names(schedule: Schedule) -> list[str]:
+    """Every entry name this schedule may own (for deletion sweeps)."""
+    count = max(len(schedule.expressions), MIN_PARTS_TO_SWEEP)
+    return [scheduler_entry_name(schedule.id, part) for part in range(count)]
+
+
+def apply(specs: list[EntrySpec], *, stale_names: Sequence[str] = ()) -> None:
+    """Create/update every entry of ``specs``, then delete ``stale_names`` not in them.
+    Raises DependencyUnavailable at the first failing call (the caller compensates)."""
+    for spec in specs:
+        scheduler.put_entry(spec)
+    wanted = {spec.name for spec in specs}
+    for name in stale_names:
+        if name not in wanted:
+            scheduler.delete_entry(name)
+
+
+def delete_all(schedule: Schedule) -> None:
+    for name in part_names(schedule):
+        scheduler.delete_entry(name)
+
+
+def restore(schedule: Schedule, *, now: datetime, extra_names: Sequence[str] = ()) -> bool:
+    """Compensation: bring Scheduler back to what ``schedule`` (the item as stored)
+    needs, deleting any of ``extra_names`` it does not own. Never raises: a failure is
+    logged and counted (the next write to the schedule re-applies its entries)."""
+    try:
+        apply(
+            entry_specs(schedule, now=now),
+            stale_names=sorted(set(extra_names) | set(part_names(schedule))),
+        )
+    except DomainError:
+        logger.exception(
+            "could not restore the Scheduler entries", extra={"schedule_id": schedule.id}
+        )
+        metrics.add_metric(name="SchedulerRestoreFailed", unit=MetricUnit.Count, value=1)
+        return False
+    return True

@@ -1,0 +1,41 @@
+"""POST /schedules/preview: compile a schedule and list its next runs. Writes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from jobscheduler.expressions import compile_schedule, next_runs
+from jobscheduler.logic.schedules import now_utc, policy
+from jobscheduler.models.api import PreviewRequest, PreviewResponse
+
+
+def preview(body: PreviewRequest, *, now: datetime | None = None) -> PreviewResponse:
+    # "Preview from then instead of now": the runs after start_at, and a rate() anchored
+    # there, exactly as a schedule created at that moment would run.
+    origin = body.start_at or now or now_utc()
+    compiled = compile_schedule(
+        body.schedule,
+        body.timezone,
+        now=origin,
+        start_at=body.start_at,
+        end_at=body.end_at,
+        policy=policy(),
+    )
+    runs = next_runs(
+        compiled.expressions,
+        compiled.timezone,
+        after=origin,
+        count=body.count,
+        start_at=body.start_at,
+        end_at=body.end_at,
+        anchor=origin,
+    )
+    zone = ZoneInfo(compiled.timezone)
+    return PreviewResponse(
+        kind=compiled.kind,
+        expressions=list(compiled.expressions),
+        timezone=compiled.timezone,
+        description=compiled.description,
+        next_runs=[run.astimezone(zone) for run in runs],
+    )

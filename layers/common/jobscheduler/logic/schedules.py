@@ -1,0 +1,567 @@
+"""Schedule use cases: create, read, list, update, pause, resume, run now, delete.
+
+DynamoDB is the truth and EventBridge Scheduler the clock; they share no transaction, so
+every use case orders its writes so that a failure at any step leaves either nothing or
+a state that a compensation (done here) or the next call repairs:
+
+- create: item PENDING (+ quota, one transaction) -> entries -> item ACTIVE.
+  A failure deletes the entries created and then the item (and gives the quota back).
+- update (timing change): entries to the new timing -> item (version-checked). A failed
+  item write restores the entries from the item as it is now stored.
+- pause: item PAUSED -> entries DISABLED; resume: entries ENABLED -> item ACTIVE. The
+  executor skips a fire of a schedule that is not ACTIVE, so the in-between states are
+  harmless, and each step's failure undoes the other. Pausing a PAUSED schedule (or
+  resuming an ACTIVE one) re-applies its entries: the repair of a failed compensation.
+- delete: item DELETED (+ quota released, one transaction) -> entries deleted. A failed
+  entry deletion is harmless (the executor skips DELETED schedules) and a repeated
+  DELETE finishes it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from jobscheduler.dal import keys
+from jobscheduler.dal import schedules as store
+from jobscheduler.dal.failures import unavailable
+from jobscheduler.errors import (
+    Conflict,
+    DependencyUnavailable,
+    DomainError,
+    InvalidExpression,
+    NotFound,
+    ValidationFailed,
+    VersionConflict,
+)
+from jobscheduler.expressions import SchedulePolicy, compile_schedule, next_runs
+from jobscheduler.gateways import events, executor_invoke
+from jobscheduler.logic import entries
+from jobscheduler.models.api import RunResponse, ScheduleListQuery
+from jobscheduler.models.events import EventType, LifecycleEvent
+from jobscheduler.models.executions import ExecutorPayload
+from jobscheduler.models.ids import is_schedule_id, new_schedule_id
+from jobscheduler.models.pagination import Page
+from jobscheduler.models.schedules import (
+    PauseRequest,
+    Schedule,
+    ScheduleCreate,
+    ScheduleStatus,
+    ScheduleUpdate,
+)
+from jobscheduler.observability import logger, metrics
+from jobscheduler.settings import get_settings
+
+# Fields whose change needs new Scheduler entries (the rest live only in the item: the
+# executor reads the task from DynamoDB at each fire).
+TIMING_FIELDS = frozenset(
+    {"schedule", "timezone", "start_at", "end_at", "flexible_window_minutes", "retry"}
+)
+_COMPILE_FIELDS = frozenset({"schedule", "timezone", "start_at", "end_at"})
+# PATCH may clear these with null; the others always have a value.
+_NULLABLE_FIELDS = frozenset({"description", "start_at", "end_at", "max_runs"})
+# If-Match: 3, "3" or W/"3".
+_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
+_PENDING_MESSAGE = (
+    "the schedule is still being created; retry in a moment (if it stays PENDING its "
+    "creation failed half-way: DELETE it)"
+)
+# Deleting a schedule retries its version-checked write this often when the executor
+# moves the version (a run completing the schedule) in between.
+_DELETE_ATTEMPTS = 3
+
+
+class VersionRequired(DomainError):
+    """PATCH without If-Match or a body version (428 Precondition Required)."""
+
+    status = 428
+    code = "version_required"
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def policy() -> SchedulePolicy:
+    settings = get_settings()
+    return SchedulePolicy(
+        min_interval_seconds=settings.min_interval_seconds,
+        max_one_off_days=settings.max_one_off_days,
+    )
+
+
+def _not_found(schedule_id: str) -> NotFound:
+    return NotFound(f"schedule {schedule_id} not found", details={"schedule_id": schedule_id})
+
+
+def check_schedule_id(schedule_id: str) -> None:
+    """An id that cannot exist is simply not found (404), like another tenant's id."""
+    if not is_schedule_id(schedule_id):
+        raise _not_found(schedule_id)
+
+
+def load(tenant: str, schedule_id: str, *, allow_deleted: bool = False) -> Schedule:
+    check_schedule_id(schedule_id)
+    schedule = store.get(tenant, schedule_id)
+    if schedule is None or (schedule.status == ScheduleStatus.DELETED and not allow_deleted):
+        raise _not_found(schedule_id)
+    return schedule
+
+
+def parse_if_match(if_match: str | None) -> int | None:
+    if if_match is None or not if_match.strip():
+        return None
+    match = _IF_MATCH.match(if_match)
+    if match is None:
+        raise ValidationFailed(
+            'If-Match must carry the schedule version, e.g. If-Match: "3"',
+            code="invalid_if_match",
+            details={"if_match": if_match},
+        )
+    return int(match.group(1))
+
+
+def _check_version(schedule: Schedule, expected: int | None) -> None:
+    if expected is not None and expected != schedule.version:
+        raise VersionConflict(
+            f"schedule {schedule.id} is at version {schedule.version}, not {expected}; "
+            "read it again and retry",
+            details={"current_version": schedule.version},
+        )
+
+
+def _next_run(schedule: Schedule, now: datetime) -> datetime | None:
+    if schedule.status not in (ScheduleStatus.ACTIVE, ScheduleStatus.PENDING):
+        return None
+    runs = next_runs(
+        schedule.expressions,
+        schedule.timezone,
+        after=now,
+        count=1,
+        start_at=schedule.start_at,
+        end_at=schedule.end_at,
+        anchor=schedule.created_at,
+    )
+    return runs[0] if runs else None
+
+
+def _check_window(start_at: datetime | None, end_at: datetime | None) -> None:
+    if start_at is not None and end_at is not None and end_at <= start_at:
+        raise ValidationFailed(
+            "end_at must be after start_at",
+            details={"start_at": start_at.isoformat(), "end_at": end_at.isoformat()},
+        )
+
+
+def _never_runs(schedule: Schedule) -> InvalidExpression:
+    return InvalidExpression(
+        f"schedule {schedule.schedule!r} has no run after now"
+        + (" before end_at" if schedule.end_at else ""),
+        suggestion="pick a time in the future or a later end_at",
+    )
+
+
+def publish(event_type: EventType, schedule: Schedule, **data: Any) -> None:
+    """Best effort: the write it reports has happened; a failed publish is logged and
+    counted, never turned into a failed request (subscribers can re-read the API)."""
+    event = LifecycleEvent(
+        event_type=event_type,
+        tenant=schedule.tenant,
+        schedule_id=schedule.id,
+        status=schedule.status.value,
+        task_type=schedule.task_type,
+        # The task stays out: its headers/body may hold credentials, and subscribers
+        # of a shared topic should not receive them.
+        data={"schedule": schedule.model_dump(mode="json", exclude={"task"}), **data},
+    )
+    try:
+        with unavailable("publish lifecycle event", dependency="sns"):
+            events.publish(event)
+    except DependencyUnavailable:
+        logger.exception("lifecycle event not published", extra={"event_type": event_type})
+        metrics.add_metric(name="LifecycleEventPublishFailed", unit=MetricUnit.Count, value=1)
+
+
+# --- create ---------------------------------------------------------------------------
+
+
+def create(tenant: str, body: ScheduleCreate, *, now: datetime | None = None) -> Schedule:
+    now = now or now_utc()
+    _check_window(body.start_at, body.end_at)
+    compiled = compile_schedule(
+        body.schedule,
+        body.timezone,
+        now=now,
+        start_at=body.start_at,
+        end_at=body.end_at,
+        policy=policy(),
+    )
+    schedule = Schedule(
+        id=new_schedule_id(),
+        tenant=tenant,
+        status=ScheduleStatus.PENDING,
+        kind=compiled.kind,
+        expressions=list(compiled.expressions),
+        timezone=compiled.timezone,
+        schedule_description=compiled.description,
+        # The PENDING item is version 0; becoming ACTIVE makes the created schedule 1.
+        version=0,
+        created_at=now,
+        updated_at=now,
+        **body.model_dump(exclude={"timezone"}),
+    )
+    schedule.next_run_at = _next_run(schedule, now)
+    if schedule.next_run_at is None:
+        raise _never_runs(schedule)
+
+    store.insert(schedule, max_schedules=get_settings().max_schedules_per_tenant)
+    try:
+        entries.apply(entries.entry_specs(schedule, now=now))
+        active = schedule.model_copy(update={"status": ScheduleStatus.ACTIVE})
+        created = store.update(
+            active, ("status",), expected_version=0, statuses=(ScheduleStatus.PENDING,)
+        )
+    except DomainError as exc:
+        _undo_create(schedule)
+        if isinstance(exc, DependencyUnavailable):
+            raise
+        raise DependencyUnavailable(
+            "the schedule could not be created; retry",
+            details={"retryable": True},
+        ) from exc
+    logger.append_keys(schedule_id=created.id)
+    metrics.add_metric(name="SchedulesCreated", unit=MetricUnit.Count, value=1)
+    publish("schedule.created", created)
+    return created
+
+
+def _undo_create(schedule: Schedule) -> None:
+    """Entries first, item last: if an entry cannot be deleted the PENDING item stays
+    (visible, deletable), so no entry ever fires for a schedule the API does not show."""
+    try:
+        entries.delete_all(schedule)
+        store.remove_pending(schedule.tenant, schedule.id)
+    except DomainError:
+        logger.exception(
+            "create not fully undone; the schedule stays PENDING",
+            extra={"schedule_id": schedule.id},
+        )
+        metrics.add_metric(name="CreateUndoFailed", unit=MetricUnit.Count, value=1)
+
+
+# --- read -----------------------------------------------------------------------------
+
+
+def get(tenant: str, schedule_id: str) -> Schedule:
+    return load(tenant, schedule_id)
+
+
+def list_schedules(tenant: str, query: ScheduleListQuery) -> Page[Schedule]:
+    tag = None
+    if query.tag is not None:
+        key, _, value = query.tag.partition(":")
+        tag = (key, value)
+    deleted = query.status == ScheduleStatus.DELETED
+    return store.list_page(
+        tenant,
+        deleted=deleted,
+        limit=query.limit,
+        cursor=query.cursor,
+        name_prefix=query.name_prefix,
+        status=None if deleted else query.status,
+        task_type=query.task_type,
+        tag=tag,
+    )
+
+
+# --- update ---------------------------------------------------------------------------
+
+
+def update(
+    tenant: str,
+    schedule_id: str,
+    body: ScheduleUpdate,
+    *,
+    if_match: str | None,
+    now: datetime | None = None,
+) -> Schedule:
+    now = now or now_utc()
+    header_version = parse_if_match(if_match)
+    if header_version is not None and body.version is not None and header_version != body.version:
+        raise ValidationFailed(
+            "If-Match and the body's version disagree",
+            code="version_mismatch",
+            details={"if_match": header_version, "version": body.version},
+        )
+    version = header_version if header_version is not None else body.version
+    if version is None:
+        raise VersionRequired(
+            'send the current version (If-Match: "<version>" or "version" in the body)'
+        )
+    current = load(tenant, schedule_id)
+    _check_version(current, version)
+    if current.status == ScheduleStatus.PENDING:
+        raise Conflict(_PENDING_MESSAGE, code="schedule_pending")
+
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    nulls = sorted(f for f, v in changes.items() if v is None and f not in _NULLABLE_FIELDS)
+    if nulls:
+        raise ValidationFailed(
+            f"these fields cannot be null: {', '.join(nulls)}",
+            details=[{"loc": ["body", f], "msg": "may not be null"} for f in nulls],
+        )
+    data = current.model_dump()
+    data.update(changes)
+    data["tenant"] = tenant
+    try:
+        candidate = Schedule.model_validate(data)
+    except ValueError as exc:  # pragma: no cover - body already validated field by field
+        raise ValidationFailed(str(exc)) from exc
+    changed = {f for f in changes if getattr(candidate, f) != getattr(current, f)}
+    if not changed:
+        return current
+    fields = set(changed) | {"updated_at"}
+    update_values: dict[str, Any] = {"updated_at": now}
+    timing = bool(changed & TIMING_FIELDS)
+    if changed & _COMPILE_FIELDS:
+        _check_window(candidate.start_at, candidate.end_at)
+        compiled = compile_schedule(
+            candidate.schedule,
+            candidate.timezone,
+            now=now,
+            start_at=candidate.start_at,
+            end_at=candidate.end_at,
+            policy=policy(),
+        )
+        update_values.update(
+            kind=compiled.kind,
+            expressions=list(compiled.expressions),
+            timezone=compiled.timezone,
+            schedule_description=compiled.description,
+        )
+        fields |= {"kind", "expressions", "timezone", "schedule_description"}
+    if timing and current.status == ScheduleStatus.COMPLETED:
+        # New timing gives a finished schedule new runs.
+        update_values["status"] = ScheduleStatus.ACTIVE
+        fields.add("status")
+    updated = candidate.model_copy(update=update_values)
+    if timing:
+        updated.next_run_at = _next_run(updated, now)
+        fields.add("next_run_at")
+        if updated.status == ScheduleStatus.ACTIVE and updated.next_run_at is None:
+            raise _never_runs(updated)
+        try:
+            entries.apply(
+                entries.entry_specs(updated, now=now), stale_names=entries.part_names(current)
+            )
+        except DependencyUnavailable:
+            entries.restore(current, now=now, extra_names=entries.part_names(updated))
+            raise
+    try:
+        saved = store.update(
+            updated, sorted(fields), expected_version=version, statuses=(current.status,)
+        )
+    except DomainError:
+        if timing:
+            _restore_from_store(current, now=now, extra_names=entries.part_names(updated))
+        raise
+    publish("schedule.updated", saved, changed=sorted(changed))
+    return saved
+
+
+def _restore_from_store(fallback: Schedule, *, now: datetime, extra_names: list[str]) -> None:
+    """After a failed item write, make the entries match the item as stored now (which a
+    concurrent writer may have changed), or ``fallback`` if it cannot be read."""
+    try:
+        latest = store.get(fallback.tenant, fallback.id) or fallback
+    except DomainError:
+        latest = fallback
+    entries.restore(latest, now=now, extra_names=extra_names)
+
+
+# --- pause / resume -------------------------------------------------------------------
+
+
+def pause(
+    tenant: str,
+    schedule_id: str,
+    body: PauseRequest | None,
+    *,
+    if_match: str | None = None,
+    now: datetime | None = None,
+) -> Schedule:
+    now = now or now_utc()
+    expected = parse_if_match(if_match)
+    current = load(tenant, schedule_id)
+    _check_version(current, expected)
+    if current.status == ScheduleStatus.PAUSED:
+        # Idempotent, and the repair of a pause whose compensation failed.
+        entries.apply(entries.entry_specs(current, now=now))
+        return current
+    if current.status != ScheduleStatus.ACTIVE:
+        raise _invalid_state(current, "pause")
+    paused = current.model_copy(
+        update={
+            "status": ScheduleStatus.PAUSED,
+            "pause_note": body.note if body else None,
+            "next_run_at": None,
+            "updated_at": now,
+        }
+    )
+    saved = store.update(
+        paused,
+        ("status", "pause_note", "next_run_at", "updated_at"),
+        expected_version=current.version,
+        statuses=(ScheduleStatus.ACTIVE,),
+    )
+    try:
+        entries.apply(entries.entry_specs(saved, now=now))
+    except DependencyUnavailable:
+        _undo_pause(saved, current, now=now)
+        raise
+    publish("schedule.paused", saved, note=saved.pause_note)
+    return saved
+
+
+def _undo_pause(saved: Schedule, before: Schedule, *, now: datetime) -> None:
+    revert = saved.model_copy(
+        update={
+            "status": ScheduleStatus.ACTIVE,
+            "pause_note": before.pause_note,
+            "next_run_at": before.next_run_at,
+            "updated_at": now,
+        }
+    )
+    try:
+        reverted = store.update(
+            revert,
+            ("status", "pause_note", "next_run_at", "updated_at"),
+            expected_version=saved.version,
+            statuses=(ScheduleStatus.PAUSED,),
+        )
+    except DomainError:
+        # PAUSED item with some entries enabled: the executor skips those fires and the
+        # next pause call disables them.
+        logger.exception("pause not undone", extra={"schedule_id": saved.id})
+        metrics.add_metric(name="PauseUndoFailed", unit=MetricUnit.Count, value=1)
+        return
+    entries.restore(reverted, now=now)
+
+
+def resume(
+    tenant: str,
+    schedule_id: str,
+    *,
+    if_match: str | None = None,
+    now: datetime | None = None,
+) -> Schedule:
+    now = now or now_utc()
+    expected = parse_if_match(if_match)
+    current = load(tenant, schedule_id)
+    _check_version(current, expected)
+    if current.status == ScheduleStatus.ACTIVE:
+        entries.apply(entries.entry_specs(current, now=now))
+        return current
+    if current.status != ScheduleStatus.PAUSED:
+        raise _invalid_state(current, "resume")
+    resumed = current.model_copy(
+        update={"status": ScheduleStatus.ACTIVE, "pause_note": None, "updated_at": now}
+    )
+    resumed.next_run_at = _next_run(resumed, now)
+    if resumed.next_run_at is None:
+        raise Conflict(
+            "this schedule has no run left (its time or end_at has passed); "
+            "PATCH a new schedule or delete it",
+            code="schedule_expired",
+        )
+    try:
+        entries.apply(entries.entry_specs(resumed, now=now))
+    except DependencyUnavailable:
+        entries.restore(current, now=now)
+        raise
+    try:
+        saved = store.update(
+            resumed,
+            ("status", "pause_note", "next_run_at", "updated_at"),
+            expected_version=current.version,
+            statuses=(ScheduleStatus.PAUSED,),
+        )
+    except DomainError:
+        _restore_from_store(current, now=now, extra_names=[])
+        raise
+    publish("schedule.resumed", saved)
+    return saved
+
+
+def _invalid_state(schedule: Schedule, action: str) -> Conflict:
+    return Conflict(
+        f"cannot {action} a {schedule.status.value} schedule",
+        code="invalid_state",
+        details={"status": schedule.status.value},
+    )
+
+
+# --- delete ---------------------------------------------------------------------------
+
+
+def delete(
+    tenant: str,
+    schedule_id: str,
+    *,
+    if_match: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Idempotent: deleting a DELETED schedule sweeps any entry a failed delete left."""
+    now = now or now_utc()
+    expected = parse_if_match(if_match)
+    current = load(tenant, schedule_id, allow_deleted=True)
+    deleted_now = None
+    for attempt in range(_DELETE_ATTEMPTS):
+        if current.status == ScheduleStatus.DELETED:
+            break
+        _check_version(current, expected)
+        tombstone = current.model_copy(
+            update={"status": ScheduleStatus.DELETED, "next_run_at": None, "updated_at": now}
+        )
+        try:
+            store.mark_deleted(tombstone, expected_version=current.version)
+        except VersionConflict:
+            # The executor moved the version (a run finished); without If-Match, retry.
+            if expected is not None or attempt == _DELETE_ATTEMPTS - 1:
+                raise
+            current = load(tenant, schedule_id, allow_deleted=True)
+            continue
+        deleted_now = tombstone.model_copy(update={"version": current.version + 1})
+        break
+    if deleted_now is not None:
+        metrics.add_metric(name="SchedulesDeleted", unit=MetricUnit.Count, value=1)
+        publish("schedule.deleted", deleted_now)
+    # After the item: a leftover entry only fires into a skip; DELETE again removes it.
+    entries.delete_all(current)
+
+
+# --- run now --------------------------------------------------------------------------
+
+
+def run_now(tenant: str, schedule_id: str, *, now: datetime | None = None) -> RunResponse:
+    """Queue a manual run (also of a PAUSED or COMPLETED schedule: a manual run is an
+    explicit request); it lands in the same history and does not move next_run_at."""
+    now = now or now_utc()
+    current = load(tenant, schedule_id)
+    if current.status == ScheduleStatus.PENDING:
+        raise Conflict(_PENDING_MESSAGE, code="schedule_pending")
+    execution_id = keys.manual_execution_id(now)
+    executor_invoke.invoke_async(
+        ExecutorPayload(
+            tenant=tenant,
+            schedule_id=schedule_id,
+            trigger="manual",
+            scheduled_time=now,
+            execution_id=execution_id,
+        )
+    )
+    metrics.add_metric(name="ManualRunsRequested", unit=MetricUnit.Count, value=1)
+    return RunResponse(execution_id=execution_id, schedule_id=schedule_id)
