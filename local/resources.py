@@ -136,8 +136,13 @@ def provision(stack: Stack) -> None:
     scheduler = boto3.client("scheduler")
     for logical in resources_of_type(stack.template, "AWS::Scheduler::ScheduleGroup"):
         name = stack.ref(logical)
-        with contextlib.suppress(scheduler.exceptions.ConflictException):
-            scheduler.create_schedule_group(Name=name)
+        # moto's CreateScheduleGroup replaces an existing group (and drops its schedules)
+        # instead of raising ConflictException, so look before creating.
+        try:
+            scheduler.get_schedule_group(Name=name)
+        except scheduler.exceptions.ResourceNotFoundException:
+            with contextlib.suppress(scheduler.exceptions.ConflictException):
+                scheduler.create_schedule_group(Name=name)
     iam = boto3.client("iam")
     for logical, resource in resources_of_type(stack.template, "AWS::IAM::Role").items():
         props = stack.resolver.resolve(resource["Properties"])

@@ -1,0 +1,132 @@
+"""`python -m local` (`make run`): the whole stack on this machine, no Docker."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from local.app import LocalStack, Options, log
+from local.resources import DEFAULT_STACK
+
+
+def _port(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(
+        prog="python -m local",
+        description="Run the job scheduler locally: moto, the HTTP API, the Lambda Invoke "
+        "API and a Scheduler emulator that fires schedules on time.",
+    )
+    parser.add_argument(
+        "--moto-port",
+        type=int,
+        default=_port("MOTO_PORT", 5000),
+        help="moto's port (env MOTO_PORT, default 5000)",
+    )
+    parser.add_argument(
+        "--api-port",
+        type=int,
+        default=_port("API_PORT", 3000),
+        help="HTTP API port (env API_PORT, default 3000)",
+    )
+    parser.add_argument(
+        "--lambda-port",
+        type=int,
+        default=_port("LAMBDA_PORT", 3001),
+        help="Lambda Invoke API port (env LAMBDA_PORT, default 3001)",
+    )
+    parser.add_argument(
+        "--endpoint-url",
+        default=None,
+        help="use this moto/AWS-compatible endpoint instead of starting moto",
+    )
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        default=Path(os.environ["STATE_FILE"]) if os.environ.get("STATE_FILE") else None,
+        help="keep state in this JSON file across restarts (env STATE_FILE)",
+    )
+    loopback = parser.add_mutually_exclusive_group()
+    loopback.add_argument(
+        "--allow-loopback-targets",
+        dest="loopback",
+        action="store_true",
+        default=True,
+        help="let HTTP tasks call 127.0.0.1/localhost, e.g. your dev server (the local default)",
+    )
+    loopback.add_argument(
+        "--no-loopback-targets",
+        dest="loopback",
+        action="store_false",
+        help="refuse loopback HTTP targets, as the deployed stack does",
+    )
+    parser.add_argument(
+        "--subscribe-http",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="subscribe this http(s) URL to the events topic (repeatable)",
+    )
+    parser.add_argument(
+        "--stack-name",
+        default=DEFAULT_STACK,
+        help=f"stack name used in resource names (default {DEFAULT_STACK})",
+    )
+    parser.add_argument("--no-events", action="store_true", help="do not print lifecycle events")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="access logs, handler INFO logs and EMF metrics",
+    )
+    args = parser.parse_args(argv)
+    return Options(
+        moto_port=args.moto_port,
+        api_port=args.api_port,
+        lambda_port=args.lambda_port,
+        endpoint_url=args.endpoint_url,
+        state_file=args.state_file,
+        allow_loopback_targets=args.loopback,
+        subscribe_http=list(args.subscribe_http),
+        verbose=args.verbose,
+        stack_name=args.stack_name,
+        print_events=not args.no_events,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    stack = LocalStack(options)
+    try:
+        stack.start()
+    except OSError as exc:
+        print(f"cannot start the local stack: {exc}", file=sys.stderr)
+        stack.stop()
+        return 1
+    print(stack.banner(), flush=True)
+    # Event.wait with a timeout keeps the main thread responsive to signals.
+    while not stopping.wait(0.5):
+        pass
+    log("stopping...")
+    stack.stop()
+    log("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,248 @@
+"""Wires the local stack: moto, the template's resources, the HTTP API, the Lambda API,
+the Scheduler emulator, the event printer and the state file. `python -m local` runs it;
+tests and `local.invoke` reuse pieces of it."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from local.event_printer import EventPrinter, subscribe_http
+from local.functions import FunctionRegistry, merged_environment
+from local.http_api import ApiServer
+from local.lambda_api import LambdaApiServer
+from local.moto_server import MotoServer, point_boto3_at
+from local.resources import DEFAULT_STACK, Stack, plan, provision
+from local.scheduler_emulator import SchedulerEmulator
+from local.state import StateStore
+
+# Lambda's runtime sets these; Powertools and the handlers read some of them.
+_RUNTIME_ENV = {
+    "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+    # No X-Ray daemon locally; EMF metrics would flood the console (see --verbose).
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+
+
+@dataclass
+class Options:
+    moto_port: int = 5000
+    api_port: int = 3000
+    lambda_port: int = 3001
+    endpoint_url: str | None = None
+    state_file: Path | None = None
+    allow_loopback_targets: bool = True
+    subscribe_http: list[str] = field(default_factory=list)
+    verbose: bool = False
+    stack_name: str = DEFAULT_STACK
+    save_interval_s: float = 10.0
+    print_events: bool = True
+
+
+def setup_environment(stack: Stack, *, allow_loopback: bool, verbose: bool) -> dict[str, str]:
+    """Both functions' environment (their union: one process runs both) in os.environ."""
+    env = merged_environment(stack)
+    env.update(_RUNTIME_ENV)
+    if not verbose:
+        env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+        env["POWERTOOLS_METRICS_DISABLED"] = "true"
+    if allow_loopback:
+        env["ALLOW_LOOPBACK_TARGETS"] = "true"
+    os.environ.update(env)
+    # One process serves many invocations; Powertools warns on each that has no metric.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    from jobscheduler.settings import reset_settings
+
+    reset_settings()
+    return env
+
+
+def ensure_resources(stack: Stack) -> None:
+    """Create the template's resources; safe against an endpoint that already has them
+    (provision() never re-creates a schedule group, which moto would empty)."""
+    provision(stack)
+
+
+def clients() -> dict[str, Any]:
+    """Our own clients, made once in the main thread (boto3's default session is not
+    thread-safe to create clients from)."""
+    return {
+        name: boto3.client(name)
+        for name in ("dynamodb", "scheduler", "sqs", "sns", "ssm", "lambda")
+    }
+
+
+def log(message: str) -> None:
+    stamp = datetime.now().strftime("%H:%M:%S")
+    print(f"{stamp} {message}", file=sys.stderr, flush=True)
+
+
+class LocalStack:
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.moto: MotoServer | None = None
+        self.stack: Stack | None = None
+        self.registry: FunctionRegistry | None = None
+        self.api: ApiServer | None = None
+        self.lambda_api: LambdaApiServer | None = None
+        self.emulator: SchedulerEmulator | None = None
+        self.printer: EventPrinter | None = None
+        self.store: StateStore | None = None
+        self._threads: list[threading.Thread] = []
+        self._saver_stop = threading.Event()
+        self.startup_s = 0.0
+
+    @property
+    def endpoint_url(self) -> str:
+        if self.options.endpoint_url:
+            return self.options.endpoint_url
+        return f"http://127.0.0.1:{self.options.moto_port}"
+
+    def start(self) -> None:
+        began = time.perf_counter()
+        opts = self.options
+        if not opts.endpoint_url:
+            self.moto = MotoServer(opts.moto_port)
+            self.moto.start()
+        point_boto3_at(self.endpoint_url, f"http://127.0.0.1:{opts.lambda_port}")
+        stack = self.stack = plan(opts.stack_name)
+        ensure_resources(stack)
+        setup_environment(stack, allow_loopback=opts.allow_loopback_targets, verbose=opts.verbose)
+        c = clients()
+        topic_arn = stack.ref("EventsTopic")
+        group = stack.ref("ScheduleGroup")
+
+        emulator_state: dict[str, dict[str, datetime]] = {"anchors": {}, "last_fired": {}}
+        if opts.state_file is not None:
+            self.store = StateStore(
+                opts.state_file,
+                clients=c,
+                table_name=stack.ref("Table"),
+                group=group,
+                topic_arn=topic_arn,
+                secret_prefix=stack.environments["ExecutorFunction"].get(
+                    "WEBHOOK_SECRET_PREFIX", f"/{opts.stack_name}/webhook-secrets/"
+                ),
+            )
+            data = self.store.load()
+            if data is not None:
+                emulator_state = self.store.restore(data)
+                log(
+                    f"state restored from {opts.state_file}: "
+                    f"{len(data.get('table_items', []))} items, "
+                    f"{len(data.get('schedules', []))} schedule entries"
+                )
+
+        registry = self.registry = FunctionRegistry(stack)
+        for logical in registry.specs:
+            try:
+                registry.handler(logical)  # import now: the first request should not pay
+            except Exception as exc:
+                log(f"cannot import {logical}'s handler: {type(exc).__name__}: {exc}")
+
+        if opts.print_events:
+            self.printer = EventPrinter(
+                sns_client=c["sns"],
+                sqs_client=c["sqs"],
+                topic_arn=topic_arn,
+                queue_name=f"{opts.stack_name}-local-event-printer",
+            )
+            self.printer.setup()
+        for url in opts.subscribe_http:
+            subscribe_http(c["sns"], topic_arn, url)
+
+        self.emulator = SchedulerEmulator(
+            scheduler_client=c["scheduler"],
+            sqs_client=c["sqs"],
+            group=group,
+            invoker=registry.invoke,
+            log=log,
+            anchors=emulator_state["anchors"],
+            last_fired=emulator_state["last_fired"],
+        )
+        self.lambda_api = LambdaApiServer(
+            ("127.0.0.1", opts.lambda_port), registry, access_log=opts.verbose
+        )
+        self.api = ApiServer(
+            ("127.0.0.1", opts.api_port),
+            lambda event: registry.invoke("ApiFunction", event),
+            stage=stack.ref("Stage"),
+            access_log=opts.verbose,
+        )
+        self.emulator.start()
+        for server, name in ((self.lambda_api, "lambda-api"), (self.api, "http-api")):
+            thread = threading.Thread(
+                target=server.serve_forever, args=(0.1,), name=name, daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+        if self.printer is not None:
+            self.printer.start()
+        if self.store is not None:
+            saver = threading.Thread(target=self._save_loop, name="state-saver", daemon=True)
+            saver.start()
+            self._threads.append(saver)
+        self.startup_s = time.perf_counter() - began
+
+    def banner(self) -> str:
+        assert self.stack is not None
+        assert self.registry is not None
+        opts = self.options
+        names = ", ".join(f"{s.name} ({s.logical_id})" for s in self.registry.specs.values())
+        lines = [
+            "",
+            f"  Job scheduler, local stack ({opts.stack_name}), ready in {self.startup_s:.1f}s",
+            f"  HTTP API     http://127.0.0.1:{opts.api_port}   (try: curl http://127.0.0.1:{opts.api_port}/health)",
+            f"  API docs     http://127.0.0.1:{opts.api_port}/docs",
+            f"  Lambda API   http://127.0.0.1:{opts.lambda_port}   (aws lambda invoke --endpoint-url http://127.0.0.1:{opts.lambda_port} ...)",
+            f"  AWS endpoint {self.endpoint_url}   ({'moto, in this process' if self.moto else 'external'})",
+            f"  Functions    {names}",
+            f"  Table {self.stack.ref('Table')}, topic {self.stack.ref('EventsTopic')}, group {self.stack.ref('ScheduleGroup')}",
+            f"  State        {opts.state_file or 'in memory (use --state-file PATH to keep it)'}",
+            "  Identity     'Authorization: Bearer <jwt or name>' (not verified locally); none = tenant 'local'",
+            "  Lifecycle events print below. Ctrl-C stops.",
+            "",
+        ]
+        return "\n".join(lines)
+
+    def _save_loop(self) -> None:
+        while not self._saver_stop.wait(self.options.save_interval_s):
+            self.save()
+
+    def save(self) -> None:
+        if self.store is None or self.emulator is None:
+            return
+        try:
+            self.store.save(self.emulator.persistent_state())
+        except Exception as exc:
+            log(f"state save failed: {type(exc).__name__}: {exc}")
+
+    def stop(self) -> None:
+        """Stop taking requests, let running work finish, save the state, stop moto."""
+        self._saver_stop.set()
+        for server in (self.api, self.lambda_api):
+            if server is not None:
+                server.shutdown()
+                server.server_close()
+        if self.emulator is not None:
+            self.emulator.stop()
+        if self.lambda_api is not None:
+            self.lambda_api.close()
+        if self.printer is not None:
+            self.printer.stop()
+        for thread in self._threads:
+            thread.join(5)
+        if self.store is not None:
+            self.save()
+            log(f"state saved to {self.options.state_file}")
+        if self.moto is not None:
+            self.moto.stop()
