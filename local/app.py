@@ -18,7 +18,7 @@ import boto3
 
 from local.event_printer import EventPrinter, subscribe_http
 from local.functions import FunctionRegistry, merged_environment
-from local.http_api import ApiServer
+from local.http_api import ApiServer, api_config_from_template
 from local.lambda_api import LambdaApiServer
 from local.moto_server import MotoServer, point_boto3_at
 from local.resources import DEFAULT_STACK, Stack, plan, provision
@@ -172,10 +172,14 @@ class LocalStack:
         self.lambda_api = LambdaApiServer(
             ("127.0.0.1", opts.lambda_port), registry, access_log=opts.verbose
         )
+        # The stage and routes API Gateway will have: template.yaml's, not the Stage
+        # parameter (StageName is $default, so paths carry no prefix).
+        api_config = api_config_from_template(stack.template, stack.resolver)
         self.api = ApiServer(
             ("127.0.0.1", opts.api_port),
             lambda event: registry.invoke("ApiFunction", event),
-            stage=stack.ref("Stage"),
+            stage=api_config.stage,
+            routes=api_config.routes,
             access_log=opts.verbose,
         )
         self.emulator.start()

@@ -15,16 +15,18 @@ import sys
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from local.template import ACCOUNT_ID
+from local.template import ACCOUNT_ID, Resolver, load_template, resources_of_type
 
 API_ID = "local000api"
-ROUTE_KEY = "ANY /{proxy+}"  # template.yaml: Path /{proxy+}, Method ANY
+DEFAULT_STAGE = "$default"  # API Gateway's stage without a path prefix
 DEFAULT_CLAIMS: dict[str, str] = {"sub": "local"}
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 
@@ -75,6 +77,115 @@ def identity_from_authorization(header: str | None) -> tuple[dict[str, str], lis
     return {"sub": token}, None
 
 
+@dataclass(frozen=True)
+class Route:
+    """One AWS::ApiGatewayV2::Route: its key ("GET /health", "ANY /{proxy+}") and
+    whether API Gateway runs an authorizer for it (AuthorizationType other than NONE)."""
+
+    key: str
+    authorized: bool
+
+    @property
+    def method(self) -> str:
+        return self.key.partition(" ")[0].upper()
+
+    @property
+    def path(self) -> str:
+        return self.key.partition(" ")[2]
+
+
+@dataclass(frozen=True)
+class RouteMatch:
+    route: Route
+    path_parameters: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    stage: str
+    routes: tuple[Route, ...]
+
+
+class NoRouteError(LookupError):
+    """No route of the API matches the request: API Gateway answers 404 itself."""
+
+
+def _match_path(pattern: str, path: str) -> dict[str, str] | None:
+    """Path parameters when `path` matches the route path `pattern` ("/a/{id}",
+    "/{proxy+}"), else None. A greedy {name+} takes one or more trailing segments,
+    a trailing slash included; "/health/" is not "/health"."""
+    want = pattern.split("/")[1:]
+    have = path.split("/")[1:]
+    params: dict[str, str] = {}
+    for index, part in enumerate(want):
+        if part.startswith("{") and part.endswith("+}"):
+            rest = "/".join(have[index:])
+            if not rest:
+                return None
+            params[part[1:-2]] = unquote(rest)
+            return params
+        if index >= len(have):
+            return None
+        if part.startswith("{") and part.endswith("}"):
+            if not have[index]:
+                return None
+            params[part[1:-1]] = unquote(have[index])
+        elif part != have[index]:
+            return None
+    return params if len(want) == len(have) else None
+
+
+def match_route(routes: Sequence[Route], method: str, path: str) -> RouteMatch | None:
+    """The route API Gateway picks: the most specific path (literal segments over
+    {param} over {greedy+}), then an exact method over ANY; a "$default" route catches
+    the rest. None: no route, API Gateway's 404."""
+    best: tuple[tuple[int, int, int], RouteMatch] | None = None
+    fallback: RouteMatch | None = None
+    for route in routes:
+        if route.key == "$default":
+            fallback = RouteMatch(route, {})
+            continue
+        if route.method not in ("ANY", method.upper()):
+            continue
+        params = _match_path(route.path, path)
+        if params is None:
+            continue
+        segments = route.path.split("/")
+        greedy = sum(seg.endswith("+}") for seg in segments)
+        variables = sum(seg.startswith("{") for seg in segments) - greedy
+        rank = (greedy, variables, int(route.method == "ANY"))
+        if best is None or rank < best[0]:
+            best = (rank, RouteMatch(route, params))
+    return best[1] if best is not None else fallback
+
+
+def api_config_from_template(
+    template: dict[str, Any] | None = None, resolver: Resolver | None = None
+) -> ApiConfig:
+    """The stage name and routes template.yaml gives API Gateway (StageName resolved
+    with `resolver`, the stack's, when it is an intrinsic)."""
+    template = template if template is not None else load_template()
+    resolver = resolver if resolver is not None else Resolver(template, "local")
+    routes: list[Route] = []
+    for resource in resources_of_type(template, "AWS::ApiGatewayV2::Route").values():
+        props = resource.get("Properties", {})
+        # A dict is an intrinsic (the template's !If [UseJwt, JWT, AWS_IAM]): either
+        # branch authorizes; only a literal NONE makes the route public.
+        auth = props.get("AuthorizationType", "NONE")
+        routes.append(Route(key=str(props["RouteKey"]), authorized=auth != "NONE"))
+    # The template has one stage; without any, API Gateway's own default.
+    stage_resource = next(
+        iter(resources_of_type(template, "AWS::ApiGatewayV2::Stage").values()), {}
+    )
+    stage = resolver.resolve(stage_resource.get("Properties", {}).get("StageName", DEFAULT_STAGE))
+    return ApiConfig(stage=str(stage), routes=tuple(routes))
+
+
+@cache
+def template_api_config() -> ApiConfig:
+    return api_config_from_template()
+
+
 def build_event(
     *,
     method: str,
@@ -82,23 +193,34 @@ def build_event(
     headers: list[tuple[str, str]],
     body: bytes,
     source_ip: str,
-    stage: str,
+    stage: str | None = None,
+    routes: Sequence[Route] | None = None,
     protocol: str = "HTTP/1.1",
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The payload v2 event API Gateway sends for `ANY /{proxy+}` on a named stage.
+    """The payload v2 event API Gateway sends; stage and routes default to template.yaml's.
 
-    With a named stage (not $default) rawPath and requestContext.http.path start with
-    "/<stage>" (Powertools strips it); the local URL has no stage prefix, as with
-    `sam local start-api`, but a request that already carries it is accepted as is.
+    On "$default" paths carry no prefix. On a named stage rawPath and
+    requestContext.http.path start with "/<stage>" (Powertools strips it); the local URL
+    has no prefix, as with `sam local start-api`, but one already there is accepted.
+    A public route (AuthorizationType NONE) gets no requestContext.authorizer, as in AWS.
+    Raises NoRouteError when no route matches (API Gateway never invokes then).
     """
+    config = template_api_config()
+    stage = config.stage if stage is None else stage
+    routes = config.routes if routes is None else routes
     now = now or datetime.now(UTC)
     split = urlsplit(target)
     path = split.path or "/"
-    stage_prefix = f"/{stage}"
-    if path == stage_prefix or path.startswith(stage_prefix + "/"):
-        path = path[len(stage_prefix) :] or "/"
-    raw_path = stage_prefix + path
+    raw_path = path
+    if stage != DEFAULT_STAGE:
+        stage_prefix = f"/{stage}"
+        if path == stage_prefix or path.startswith(stage_prefix + "/"):
+            path = path[len(stage_prefix) :] or "/"
+        raw_path = stage_prefix + path
+    matched = match_route(routes, method, path)
+    if matched is None:
+        raise NoRouteError(f"no route for {method.upper()} {path}")
 
     merged: dict[str, list[str]] = {}
     cookies: list[str] = []
@@ -113,12 +235,11 @@ def build_event(
     forwarded = event_headers.get("x-forwarded-for")
     event_headers["x-forwarded-for"] = f"{forwarded},{source_ip}" if forwarded else source_ip
     event_headers.setdefault("x-forwarded-proto", "http")
-    authorization = event_headers.get("authorization")
-    claims, scopes = identity_from_authorization(authorization)
+    route_key = matched.route.key
 
     event: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": ROUTE_KEY,
+        "routeKey": route_key,
         "rawPath": raw_path,
         "rawQueryString": split.query,
         "headers": event_headers,
@@ -131,10 +252,9 @@ def build_event(
             params.setdefault(key, []).append(value)
         event["queryStringParameters"] = {k: ",".join(v) for k, v in params.items()}
     host = event_headers.get("host", "127.0.0.1")
-    event["requestContext"] = {
+    context: dict[str, Any] = {
         "accountId": ACCOUNT_ID,
         "apiId": API_ID,
-        "authorizer": {"jwt": {"claims": claims, "scopes": scopes}},
         "domainName": host,
         "domainPrefix": host.split(".", 1)[0],
         "http": {
@@ -145,12 +265,19 @@ def build_event(
             "userAgent": event_headers.get("user-agent", ""),
         },
         "requestId": base64.b32encode(uuid.uuid4().bytes)[:16].decode("ascii"),
-        "routeKey": ROUTE_KEY,
+        "routeKey": route_key,
         "stage": stage,
         "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
         "timeEpoch": int(now.timestamp() * 1000),
     }
-    event["pathParameters"] = {"proxy": unquote(path.lstrip("/"))}
+    if matched.route.authorized:
+        # LOCAL ONLY: the JWT authorizer's context from an unverified token (or the
+        # default local tenant), so the whole API is usable without an identity provider.
+        claims, scopes = identity_from_authorization(event_headers.get("authorization"))
+        context["authorizer"] = {"jwt": {"claims": claims, "scopes": scopes}}
+    event["requestContext"] = context
+    if matched.path_parameters:
+        event["pathParameters"] = matched.path_parameters
     if body:
         try:
             event["body"] = body.decode("utf-8")
@@ -207,15 +334,20 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         body = self.rfile.read(length) if length else b""
-        event = build_event(
-            method=self.command,
-            target=self.path,
-            headers=list(self.headers.items()),
-            body=body,
-            source_ip=self.client_address[0],
-            stage=self.server.stage,
-            protocol=self.request_version,
-        )
+        try:
+            event = build_event(
+                method=self.command,
+                target=self.path,
+                headers=list(self.headers.items()),
+                body=body,
+                source_ip=self.client_address[0],
+                stage=self.server.stage,
+                routes=self.server.routes,
+                protocol=self.request_version,
+            )
+        except NoRouteError:
+            self._send(404, [("Content-Type", "application/json")], b'{"message":"Not Found"}')
+            return
         started = time.perf_counter()
         try:
             result = self.server.invoke(event)
@@ -250,9 +382,18 @@ class ApiServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, address: tuple[str, int], invoke: Invoke, *, stage: str, access_log: bool = False
+        self,
+        address: tuple[str, int],
+        invoke: Invoke,
+        *,
+        stage: str | None = None,
+        routes: Sequence[Route] | None = None,
+        access_log: bool = False,
     ) -> None:
+        """stage and routes default to template.yaml's (api_config_from_template)."""
         super().__init__(address, _Handler)
+        config = template_api_config()
         self.invoke = invoke
-        self.stage = stage
+        self.stage = config.stage if stage is None else stage
+        self.routes: tuple[Route, ...] = config.routes if routes is None else tuple(routes)
         self.access_log = access_log

@@ -20,7 +20,18 @@ from botocore.config import Config
 
 from local.event_printer import EventPrinter, format_event
 from local.functions import FunctionNotFoundError, FunctionRegistry, merged_environment
-from local.http_api import ApiServer, build_event, identity_from_authorization, map_response
+from local.http_api import (
+    ApiConfig,
+    ApiServer,
+    NoRouteError,
+    Route,
+    RouteMatch,
+    api_config_from_template,
+    build_event,
+    identity_from_authorization,
+    map_response,
+    match_route,
+)
 from local.lambda_api import LambdaApiServer
 from local.resources import plan
 from local.scheduler_emulator import SchedulerEmulator, iso_z
@@ -37,7 +48,8 @@ def _jwt(payload: dict[str, Any]) -> str:
 # ---- payload v2 event ----------------------------------------------------------------
 
 
-def test_build_event_matches_api_gateway_v2_for_proxy_route_on_named_stage() -> None:
+def test_build_event_matches_api_gateway_v2_for_proxy_route_on_default_stage() -> None:
+    # stage and routes come from template.yaml: $default, ANY /{proxy+} authorized.
     now = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
     event = build_event(
         method="post",
@@ -52,12 +64,11 @@ def test_build_event_matches_api_gateway_v2_for_proxy_route_on_named_stage() -> 
         ],
         body=b'{"name": "x"}',
         source_ip="127.0.0.1",
-        stage="dev",
         now=now,
     )
     assert event["version"] == "2.0"
     assert event["routeKey"] == "ANY /{proxy+}"
-    assert event["rawPath"] == "/dev/schedules/abc"
+    assert event["rawPath"] == "/schedules/abc"
     assert event["rawQueryString"] == "tag=a&tag=b&empty=&q=x%20y"
     assert event["queryStringParameters"] == {"tag": "a,b", "empty": "", "q": "x y"}
     assert event["headers"]["x-multi"] == "1,2"
@@ -69,31 +80,138 @@ def test_build_event_matches_api_gateway_v2_for_proxy_route_on_named_stage() -> 
     ctx = event["requestContext"]
     assert ctx["http"] == {
         "method": "POST",
-        "path": "/dev/schedules/abc",
+        "path": "/schedules/abc",
         "protocol": "HTTP/1.1",
         "sourceIp": "127.0.0.1",
         "userAgent": "curl/8",
     }
-    assert ctx["stage"] == "dev"
+    assert ctx["stage"] == "$default"
     assert ctx["routeKey"] == "ANY /{proxy+}"
     assert ctx["time"] == "22/Nov/2026:09:00:00 +0000"
     assert ctx["timeEpoch"] == int(now.timestamp() * 1000)
     assert ctx["authorizer"]["jwt"]["claims"] == {"sub": "alice"}
 
 
-def test_build_event_accepts_stage_prefix_and_encodes_binary_body() -> None:
+@pytest.mark.parametrize("path", ["/health", "/docs", "/openapi.json"])
+def test_build_event_for_public_route_has_no_authorizer_nor_path_parameters(path: str) -> None:
+    # A token sent anyway changes nothing: API Gateway runs no authorizer on the route.
     event = build_event(
         method="GET",
-        target="/dev/health",
-        headers=[],
-        body=b"\xff\xfe",
+        target=path + "?x=1",
+        headers=[("Authorization", "Bearer alice")],
+        body=b"",
         source_ip="127.0.0.1",
-        stage="dev",
     )
-    assert event["rawPath"] == "/dev/health"
-    assert "queryStringParameters" not in event
-    assert event["isBase64Encoded"] is True
-    assert base64.b64decode(event["body"]) == b"\xff\xfe"
+    assert event["routeKey"] == event["requestContext"]["routeKey"] == f"GET {path}"
+    assert event["rawPath"] == event["requestContext"]["http"]["path"] == path
+    assert event["requestContext"]["stage"] == "$default"
+    assert "authorizer" not in event["requestContext"]
+    assert "pathParameters" not in event
+    assert event["headers"]["authorization"] == "Bearer alice"
+    assert event["queryStringParameters"] == {"x": "1"}
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "proxy"),
+    [
+        ("HEAD", "/health", "health"),  # routes match the exact method only
+        ("POST", "/health", "health"),
+        ("GET", "/health/", "health/"),  # nor a trailing slash
+        ("GET", "/docs/x", "docs/x"),
+        ("GET", "/schedules/a%20b/", "schedules/a b/"),
+    ],
+)
+def test_build_event_falls_back_to_the_authorized_proxy_route(
+    method: str, target: str, proxy: str
+) -> None:
+    event = build_event(method=method, target=target, headers=[], body=b"", source_ip="::1")
+    assert event["routeKey"] == "ANY /{proxy+}"
+    assert event["pathParameters"] == {"proxy": proxy}
+    assert event["requestContext"]["authorizer"]["jwt"]["claims"] == {"sub": "local"}
+
+
+def test_build_event_without_a_matching_route_raises() -> None:
+    # "/" matches no route: {proxy+} needs a segment (API Gateway answers 404 itself).
+    with pytest.raises(NoRouteError):
+        build_event(method="GET", target="/", headers=[], body=b"", source_ip="::1")
+    with pytest.raises(NoRouteError):
+        build_event(
+            method="GET",
+            target="/schedules",
+            headers=[],
+            body=b"",
+            source_ip="::1",
+            routes=[Route("GET /health", authorized=False)],
+        )
+
+
+def test_build_event_on_named_stage_prefixes_paths_and_encodes_binary_body() -> None:
+    for target in ("/health", "/dev/health"):  # the prefix is optional locally
+        event = build_event(
+            method="GET",
+            target=target,
+            headers=[],
+            body=b"\xff\xfe",
+            source_ip="127.0.0.1",
+            stage="dev",
+        )
+        assert event["rawPath"] == event["requestContext"]["http"]["path"] == "/dev/health"
+        assert event["requestContext"]["stage"] == "dev"
+        assert event["routeKey"] == "GET /health"
+        assert "queryStringParameters" not in event
+        assert event["isBase64Encoded"] is True
+        assert base64.b64decode(event["body"]) == b"\xff\xfe"
+    event = build_event(
+        method="GET", target="/schedules", headers=[], body=b"", source_ip="::1", stage="dev"
+    )
+    assert event["rawPath"] == "/dev/schedules"
+    assert event["pathParameters"] == {"proxy": "schedules"}
+
+
+def test_match_route_prefers_literal_then_param_then_greedy_and_exact_method() -> None:
+    routes = [
+        Route("ANY /{proxy+}", authorized=True),
+        Route("ANY /items/{id}", authorized=True),
+        Route("GET /items/{id}", authorized=True),
+        Route("GET /items/new", authorized=False),
+    ]
+    assert match_route(routes, "GET", "/items/new") == RouteMatch(routes[3], {})
+    assert match_route(routes, "GET", "/items/7") == RouteMatch(routes[2], {"id": "7"})
+    assert match_route(routes, "DELETE", "/items/7") == RouteMatch(routes[1], {"id": "7"})
+    assert match_route(routes, "GET", "/items/7/x") == RouteMatch(routes[0], {"proxy": "items/7/x"})
+    assert match_route(routes, "GET", "/items/") == RouteMatch(routes[0], {"proxy": "items/"})
+    catch_all = Route("$default", authorized=True)
+    assert match_route([catch_all], "GET", "/") == RouteMatch(catch_all, {})
+
+
+def test_api_config_comes_from_the_template() -> None:
+    config = api_config_from_template()
+    assert config.stage == "$default"
+    assert set(config.routes) == {
+        Route("ANY /{proxy+}", authorized=True),
+        Route("GET /health", authorized=False),
+        Route("GET /docs", authorized=False),
+        Route("GET /openapi.json", authorized=False),
+    }
+    # A user's template with a named stage from a parameter and a literal JWT route.
+    custom = {
+        "Parameters": {"Stage": {"Type": "String", "Default": "dev"}},
+        "Resources": {
+            "S": {
+                "Type": "AWS::ApiGatewayV2::Stage",
+                "Properties": {"StageName": {"Ref": "Stage"}},
+            },
+            "R": {
+                "Type": "AWS::ApiGatewayV2::Route",
+                "Properties": {"RouteKey": "ANY /{proxy+}", "AuthorizationType": "JWT"},
+            },
+            "P": {"Type": "AWS::ApiGatewayV2::Route", "Properties": {"RouteKey": "GET /ping"}},
+        },
+    }
+    assert api_config_from_template(custom) == ApiConfig(
+        stage="dev",
+        routes=(Route("ANY /{proxy+}", authorized=True), Route("GET /ping", authorized=False)),
+    )
 
 
 def test_identity_from_jwt_is_decoded_not_verified() -> None:
@@ -138,20 +256,21 @@ def _serve(server: Any) -> threading.Thread:
     return thread
 
 
-def test_api_server_round_trip_and_500_on_handler_exception() -> None:
+def test_api_server_round_trip_404_without_route_and_500_on_handler_exception() -> None:
     seen: list[dict[str, Any]] = []
 
     def invoke(event: dict[str, Any]) -> Any:
         seen.append(event)
         if event["rawPath"].endswith("/boom"):
             raise RuntimeError("boom")
+        authorizer = event["requestContext"].get("authorizer")
         return {
             "statusCode": 202,
-            "headers": {"X-Echo": event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]},
-            "body": json.dumps({"path": event["rawPath"]}),
+            "headers": {"X-Echo": authorizer["jwt"]["claims"]["sub"] if authorizer else "-"},
+            "body": json.dumps({"path": event["rawPath"], "route": event["routeKey"]}),
         }
 
-    server = ApiServer(("127.0.0.1", 0), invoke, stage="dev")
+    server = ApiServer(("127.0.0.1", 0), invoke)  # template.yaml's stage and routes
     _serve(server)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
@@ -164,12 +283,94 @@ def test_api_server_round_trip_and_500_on_handler_exception() -> None:
         with urllib.request.urlopen(request, timeout=5) as response:
             assert response.status == 202
             assert response.headers["X-Echo"] == "bob"
-            assert json.loads(response.read()) == {"path": "/dev/schedules"}
+            assert json.loads(response.read()) == {"path": "/schedules", "route": "ANY /{proxy+}"}
         assert seen[0]["body"] == "{}"
+        with urllib.request.urlopen(base + "/schedules", timeout=5) as response:
+            assert response.headers["X-Echo"] == "local"  # no token: the local tenant
+        with urllib.request.urlopen(base + "/health", timeout=5) as response:
+            assert response.headers["X-Echo"] == "-"
+            assert json.loads(response.read()) == {"path": "/health", "route": "GET /health"}
+        calls = len(seen)
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(base + "/", timeout=5)
+        assert err.value.code == 404
+        assert json.loads(err.value.read()) == {"message": "Not Found"}
+        assert len(seen) == calls  # API Gateway never invokes the function then
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(base + "/boom", timeout=5)
         assert err.value.code == 500
         assert json.loads(err.value.read()) == {"message": "Internal Server Error"}
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_api_server_on_named_stage_prefixes_paths() -> None:
+    seen: list[dict[str, Any]] = []
+
+    def invoke(event: dict[str, Any]) -> Any:
+        seen.append(event)
+        return {"statusCode": 204}
+
+    server = ApiServer(("127.0.0.1", 0), invoke, stage="dev")
+    _serve(server)
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/health"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            assert response.status == 204
+        assert seen[0]["rawPath"] == "/dev/health"
+        assert seen[0]["requestContext"]["stage"] == "dev"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_api_server_with_the_real_handler_public_routes_and_local_tenant(aws: Any) -> None:
+    from api_handler import lambda_handler
+
+    class Context:
+        function_name = "ApiFunction"
+        memory_limit_in_mb = 256
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:ApiFunction"
+        aws_request_id = "req-1"
+
+        def get_remaining_time_in_millis(self) -> int:
+            return 29_000
+
+    server = ApiServer(("127.0.0.1", 0), lambda event: lambda_handler(event, Context()))
+    _serve(server)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        for path, kind in (
+            ("/health", "application/json"),
+            ("/docs", "text/html"),
+            ("/openapi.json", "application/json"),
+        ):
+            with urllib.request.urlopen(base + path, timeout=10) as response:  # no token
+                assert response.status == 200, path
+                assert response.headers["Content-Type"].startswith(kind), path
+        # No token on an authorized route: the local-only default identity, tenant "local".
+        sample = Path(__file__).resolve().parents[2] / "events" / "api-create.json"
+        request = urllib.request.Request(
+            base + "/schedules",
+            data=json.loads(sample.read_text())["body"].encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 201
+            schedule_id = json.loads(response.read())["id"]
+        as_local = urllib.request.Request(
+            f"{base}/schedules/{schedule_id}", headers={"Authorization": "Bearer local"}
+        )
+        with urllib.request.urlopen(as_local, timeout=10) as response:
+            assert response.status == 200
+        as_other = urllib.request.Request(
+            f"{base}/schedules/{schedule_id}", headers={"Authorization": "Bearer mallory"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(as_other, timeout=10)
+        assert err.value.code == 404
     finally:
         server.shutdown()
         server.server_close()

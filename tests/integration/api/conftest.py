@@ -99,7 +99,19 @@ class Api:
             raw = path if stage == "$default" else f"/{stage}{path}"
             event["rawPath"] = raw
             event["requestContext"]["http"]["path"] = raw
-            event["pathParameters"] = {"proxy": path.lstrip("/")}
+            if (method or event["requestContext"]["http"]["method"]) == "GET" and path in (
+                "/health",
+                "/docs",
+                "/openapi.json",
+            ):
+                # template.yaml's public routes: API Gateway sends their own route key,
+                # no pathParameters and no authorizer.
+                event["routeKey"] = event["requestContext"]["routeKey"] = f"GET {path}"
+                event.pop("pathParameters", None)
+                event["requestContext"].pop("authorizer", None)
+            else:
+                event["routeKey"] = event["requestContext"]["routeKey"] = "ANY /{proxy+}"
+                event["pathParameters"] = {"proxy": path.lstrip("/")}
         if method is not None:
             event["requestContext"]["http"]["method"] = method
         if query is not None:
@@ -121,8 +133,11 @@ class Api:
             event["requestContext"]["authorizer"] = authorizer
         elif tenant is None:
             event["requestContext"].pop("authorizer", None)
-        else:
-            event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = tenant
+        elif event["routeKey"] == "ANY /{proxy+}":
+            authorizer = event["requestContext"].setdefault(
+                "authorizer", {"jwt": {"claims": {}, "scopes": None}}
+            )
+            authorizer["jwt"]["claims"]["sub"] = tenant
         response = lambda_handler(event, FakeContext())
         self.calls.append(event)
         headers_out = {k.lower(): v for k, v in (response.get("headers") or {}).items()}

@@ -32,7 +32,7 @@ def test_create_writes_item_entry_and_event(api: Api, sns_events: EventQueue) ->
     body = result.json
     sid = body["id"]
     assert re.fullmatch(r"sch_[0-9a-z]{20}", sid)
-    assert result.headers["location"] == f"/dev/schedules/{sid}"
+    assert result.headers["location"] == f"/schedules/{sid}"
     assert body["status"] == "ACTIVE"
     assert body["kind"] == "recurring"
     assert body["schedule"] == "0 9 * * MON-FRI"
@@ -425,7 +425,7 @@ def test_run_now_invokes_the_executor_asynchronously(
     assert result.status == 202, result.text
     execution_id = result.json["execution_id"]
     assert re.fullmatch(r"\d{8}T\d{6}Z-manual-[0-9a-f]{8}", execution_id)
-    assert result.headers["location"] == f"/dev/schedules/{sid}/executions/{execution_id}"
+    assert result.headers["location"] == f"/schedules/{sid}/executions/{execution_id}"
     [invoke] = executor_function
     assert invoke["InvocationType"] == "Event"
     assert invoke["FunctionName"].endswith("executor")
