@@ -33,9 +33,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from jobscheduler.dal import executions as records
 from jobscheduler.dal import keys
-from jobscheduler.expressions import next_runs
 from jobscheduler.gateways.scheduler_cleanup import try_delete_scheduler_entries, try_publish
 from jobscheduler.logic.runner import RunContext, TaskOutcome, run_task
+from jobscheduler.logic.timing import next_fire
 from jobscheduler.models.events import EventType, LifecycleEvent
 from jobscheduler.models.executions import (
     Execution,
@@ -336,16 +336,7 @@ def _send(event: LifecycleEvent) -> None:
 def _next_run(schedule: Schedule, *, after: datetime) -> datetime | None:
     if schedule.kind == ScheduleKind.ONE_TIME:
         return None
-    runs = next_runs(
-        schedule.expressions,
-        schedule.timezone,
-        after=after,
-        count=1,
-        start_at=schedule.start_at,
-        end_at=schedule.end_at,
-        anchor=schedule.created_at,
-    )
-    return runs[0] if runs else None
+    return next_fire(schedule, after=after)
 
 
 def _lateness(trigger: Trigger, scheduled_time: datetime, now: datetime) -> int | None:

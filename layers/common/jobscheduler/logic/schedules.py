@@ -37,9 +37,10 @@ from jobscheduler.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from jobscheduler.expressions import SchedulePolicy, compile_schedule, next_runs
+from jobscheduler.expressions import SchedulePolicy, compile_schedule
 from jobscheduler.gateways import events, executor_invoke
 from jobscheduler.logic import entries
+from jobscheduler.logic.timing import next_fire
 from jobscheduler.models.api import RunResponse, ScheduleListQuery
 from jobscheduler.models.events import EventType, LifecycleEvent
 from jobscheduler.models.executions import ExecutorPayload
@@ -136,16 +137,7 @@ def _check_version(schedule: Schedule, expected: int | None) -> None:
 def _next_run(schedule: Schedule, now: datetime) -> datetime | None:
     if schedule.status not in (ScheduleStatus.ACTIVE, ScheduleStatus.PENDING):
         return None
-    runs = next_runs(
-        schedule.expressions,
-        schedule.timezone,
-        after=now,
-        count=1,
-        start_at=schedule.start_at,
-        end_at=schedule.end_at,
-        anchor=schedule.created_at,
-    )
-    return runs[0] if runs else None
+    return next_fire(schedule, after=now)
 
 
 def _check_window(start_at: datetime | None, end_at: datetime | None) -> None:
