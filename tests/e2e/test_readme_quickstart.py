@@ -1,7 +1,7 @@
 """Runs the README's quickstart against a local stack, so the README cannot go stale.
 
 The shell block between `<!-- quickstart:begin -->` and `<!-- quickstart:end -->` in
-README.md (docs/quickstart.md until the README carries it) runs in bash with the port
+README.md runs in bash with the port
 3000 replaced by the test stack's port; a `curl` shell function records each call's
 status line and body, and each must be a 2xx with a JSON body. curl is on every
 developer machine and CI image; where it is missing the test is skipped, loudly.
@@ -36,11 +36,8 @@ curl() {
 
 def quickstart_text() -> str:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    if BEGIN in readme and END in readme:
-        block = readme.split(BEGIN, 1)[1].split(END, 1)[0]
-        if "```bash" in block:
-            return block
-    return (ROOT / "docs" / "quickstart.md").read_text(encoding="utf-8")
+    assert BEGIN in readme and END in readme, "README.md lost its quickstart markers"
+    return readme.split(BEGIN, 1)[1].split(END, 1)[0]
 
 
 def shell_commands(text: str, api_port: int) -> str:
