@@ -36,7 +36,8 @@ curl() {
 
 def quickstart_text() -> str:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert BEGIN in readme and END in readme, "README.md lost its quickstart markers"
+    assert BEGIN in readme, "README.md lost its quickstart markers"
+    assert END in readme, "README.md lost its quickstart markers"
     return readme.split(BEGIN, 1)[1].split(END, 1)[0]
 
 
