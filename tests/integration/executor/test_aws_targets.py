@@ -309,3 +309,13 @@ def test_region_of_targets():
     assert targets._bucket(1) == 5
     assert targets._bucket(59) == 30
     assert targets._bucket(10_000) == 900
+
+
+def test_sns_task_on_the_lifecycle_topic_fails_without_publishing(aws, lifecycle):
+    # An item written before the API's check (or by hand) must still not forge events.
+    task = SnsTask(type="sns", topic_arn=aws.ref("EventsTopic"), message="forged")
+    outcome = run_task(task, _ctx())
+    assert outcome.status == "FAILED"
+    assert outcome.attempts == 1
+    assert "own lifecycle topic" in (outcome.error or "")
+    assert lifecycle.messages() == []

@@ -199,6 +199,12 @@ def _dispatch(task: LeafTask, ctx: RunContext, *, run_key: str, timeout: float) 
         if isinstance(task, SqsTask):
             return targets.send_sqs(task, run_key=run_key, timeout=timeout)
         if isinstance(task, SnsTask):
+            if task.topic_arn == get_settings().topic_arn:
+                # Refused at create time too (logic.task_policy); this catches items
+                # written before that check or by hand.
+                raise TaskFailure(
+                    "sns task targets the scheduler's own lifecycle topic", retryable=False
+                )
             return targets.publish_sns(
                 task, run_key=run_key, default_group=ctx.schedule_id, timeout=timeout
             )

@@ -40,6 +40,7 @@ from jobscheduler.errors import (
 from jobscheduler.expressions import SchedulePolicy, compile_schedule
 from jobscheduler.gateways import events, executor_invoke
 from jobscheduler.logic import entries
+from jobscheduler.logic.task_policy import refuse_own_resources
 from jobscheduler.logic.timing import next_fire
 from jobscheduler.models.api import RunResponse, ScheduleListQuery
 from jobscheduler.models.events import EventType, LifecycleEvent
@@ -183,6 +184,7 @@ def publish(event_type: EventType, schedule: Schedule, **data: Any) -> None:
 def create(tenant: str, body: ScheduleCreate, *, now: datetime | None = None) -> Schedule:
     now = now or now_utc()
     _check_window(body.start_at, body.end_at)
+    refuse_own_resources(body.task, get_settings())
     compiled = compile_schedule(
         body.schedule,
         body.timezone,
@@ -315,6 +317,8 @@ def update(
     changed = {f for f in changes if getattr(candidate, f) != getattr(current, f)}
     if not changed:
         return current
+    if "task" in changed:
+        refuse_own_resources(candidate.task, get_settings())
     fields = set(changed) | {"updated_at"}
     update_values: dict[str, Any] = {"updated_at": now}
     timing = bool(changed & TIMING_FIELDS)
