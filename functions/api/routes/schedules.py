@@ -28,22 +28,48 @@ IfMatch = Annotated[
 ]
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Optional, 1-128 characters of A-Z a-z 0-9 _ . : - (400 "
+        "invalid_idempotency_key otherwise). A retry with the same key and body within 24 h "
+        "returns the schedule the first request created (its current state, 201, "
+        "Idempotent-Replayed: true) instead of creating another; the same key with a "
+        "different body is a 422 idempotency_key_reused.",
+    ),
+]
+
+
 @router.post(
     "/schedules",
     summary="Create a schedule",
     tags=TAGS,
     status_code=HTTPStatus.CREATED,
     responses=responses(
-        201, Schedule, "The created schedule; Location names it", 400, 401, 413, 429, 503
+        201,
+        Schedule,
+        "The created schedule (or, for a replayed Idempotency-Key, the one the first "
+        "request created, with Idempotent-Replayed: true); Location names it",
+        400,
+        401,
+        413,
+        429,
+        503,
     ),
 )
-def create_schedule(body: Annotated[ScheduleCreate, Body()]) -> Response[Schedule]:
-    schedule = logic.create(current_tenant(router), body)
+def create_schedule(
+    body: Annotated[ScheduleCreate, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[Schedule]:
+    outcome = logic.create(current_tenant(router), body, idempotency_key=idempotency_key)
+    headers = {"Location": location(router, f"/schedules/{outcome.schedule.id}")}
+    if outcome.replayed:
+        headers["Idempotent-Replayed"] = "true"
     return Response(
         status_code=HTTPStatus.CREATED,
         content_type=content_types.APPLICATION_JSON,
-        body=schedule,
-        headers={"Location": location(router, f"/schedules/{schedule.id}")},
+        body=outcome.schedule,
+        headers=headers,
     )
 
 

@@ -3,6 +3,7 @@
 Item               PK                               SK                      GSI1PK                    GSI1SK
 schedule           TENANT#{t}                       SCHEDULE#{id}           TENANT#{t}#LIVE|DELETED   {name}#{id}
 tenant counter     TENANT#{t}                       QUOTA                   -                         -
+idempotency key    TENANT#{t}                       IDEMPOTENCY#{key}       -                         -
 execution          TENANT#{t}#SCHEDULE#{id}         EXEC#{execution_id}     -                         -
 
 - A page of a tenant's schedules is a Query on GSI1 (LIVE partition, sorted by name, so
@@ -11,6 +12,7 @@ execution          TENANT#{t}#SCHEDULE#{id}         EXEC#{execution_id}     -   
   (execution ids sort by scheduled time), since/until become a BETWEEN on SK.
 - The claim of a scheduled run is a conditional put on EXEC#{execution_id}, where the id
   is derived from the scheduled time: two deliveries of one fire meet the same item.
+- Idempotency records (POST /schedules with Idempotency-Key) live 24 h: ``expires_at``.
 - Execution items carry ``expires_at`` (epoch seconds), the table's TTL attribute.
 """
 
@@ -49,6 +51,11 @@ def schedule_gsi1sk(name: str, schedule_id: str) -> str:
 
 def quota_key(tenant: str) -> dict[str, str]:
     return {PK: tenant_pk(tenant), SK: "QUOTA"}
+
+
+def idempotency_key(tenant: str, key: str) -> dict[str, str]:
+    """The record of one client Idempotency-Key of POST /schedules (carries expires_at)."""
+    return {PK: tenant_pk(tenant), SK: f"IDEMPOTENCY#{key}"}
 
 
 def executions_pk(tenant: str, schedule_id: str) -> str:

@@ -8,6 +8,7 @@ conditional on ``version`` and incrementing it, so the executor's own attributes
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -19,6 +20,7 @@ from jobscheduler.dal.cursor import decode_cursor, encode_cursor
 from jobscheduler.dal.failures import unavailable
 from jobscheduler.errors import (
     Conflict,
+    DomainError,
     NotFound,
     QuotaExceeded,
     VersionConflict,
@@ -71,8 +73,84 @@ def _quota_update(tenant: str, delta: int, max_schedules: int | None) -> dict[st
     return {"Update": update}
 
 
-def insert(schedule: Schedule, *, max_schedules: int) -> None:
-    """Put a new schedule and take one unit of the tenant's quota, atomically."""
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """Item TENANT#{t} / IDEMPOTENCY#{key}: the schedule one Idempotency-Key created."""
+
+    key: str
+    schedule_id: str
+    fingerprint: str
+    expires_at: int  # epoch seconds, the table's TTL attribute
+    created_at: str
+
+
+class IdempotencyKeyTaken(DomainError):
+    """Another request with the same Idempotency-Key wrote its record first (the caller
+    re-reads the record and replays)."""
+
+    status = 409
+    code = "idempotency_key_in_use"
+
+
+def get_idempotency(tenant: str, key: str) -> IdempotencyRecord | None:
+    """The key's record, even if expired (TTL deletion is lazy: the caller compares
+    expires_at with its clock)."""
+    with unavailable("read idempotency key"):
+        item = (
+            _table()
+            .get_item(Key=keys.idempotency_key(tenant, key), ConsistentRead=True)
+            .get("Item")
+        )
+    if not item:
+        return None
+    return IdempotencyRecord(
+        key=key,
+        schedule_id=str(item["schedule_id"]),
+        fingerprint=str(item["fingerprint"]),
+        expires_at=int(item[keys.TTL_ATTRIBUTE]),
+        created_at=str(item.get("created_at", "")),
+    )
+
+
+def _idempotency_put(
+    tenant: str, record: IdempotencyRecord, now_epoch: int, replaces: str | None
+) -> dict[str, Any]:
+    # Free when absent or expired; ``replaces`` also frees a record whose schedule is gone.
+    condition = "attribute_not_exists(PK) OR #exp < :now"
+    values: dict[str, Any] = {":now": now_epoch}
+    names = {"#exp": keys.TTL_ATTRIBUTE}
+    if replaces is not None:
+        condition += " OR #sid = :stale"
+        names["#sid"] = "schedule_id"
+        values[":stale"] = replaces
+    return {
+        "Put": {
+            "TableName": get_settings().table_name,
+            "Item": {
+                **keys.idempotency_key(tenant, record.key),
+                "schedule_id": record.schedule_id,
+                "fingerprint": record.fingerprint,
+                keys.TTL_ATTRIBUTE: record.expires_at,
+                "created_at": record.created_at,
+            },
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
+
+
+def insert(
+    schedule: Schedule,
+    *,
+    max_schedules: int,
+    idempotency: IdempotencyRecord | None = None,
+    now_epoch: int = 0,
+    replaces: str | None = None,
+) -> None:
+    """Put a new schedule and take one unit of the tenant's quota, atomically; with
+    ``idempotency``, also claim the key's record (IdempotencyKeyTaken if another request
+    holds it; ``replaces`` names a stale record's schedule that may be overwritten)."""
     put = {
         "Put": {
             "TableName": get_settings().table_name,
@@ -80,16 +158,23 @@ def insert(schedule: Schedule, *, max_schedules: int) -> None:
             "ConditionExpression": "attribute_not_exists(PK)",
         }
     }
+    items = [_quota_update(schedule.tenant, 1, max_schedules), put]
+    if idempotency is not None:
+        items.append(_idempotency_put(schedule.tenant, idempotency, now_epoch, replaces))
     client = _table().meta.client
     with unavailable("create schedule"):
         try:
-            client.transact_write_items(
-                TransactItems=[_quota_update(schedule.tenant, 1, max_schedules), put]
-            )
+            client.transact_write_items(TransactItems=items)
         except ClientError as exc:
             if _code(exc) != "TransactionCanceledException":
                 raise
             codes = _cancellation_codes(exc)
+            # Checked first: the winner of a race with the same key answers for both,
+            # even if this request would also have hit the quota.
+            if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
+                raise IdempotencyKeyTaken(
+                    "another request with this Idempotency-Key is being processed"
+                ) from exc
             if codes and codes[0] == "ConditionalCheckFailed":
                 raise QuotaExceeded(
                     f"this tenant already has the maximum of {max_schedules} schedules; "
@@ -101,8 +186,10 @@ def insert(schedule: Schedule, *, max_schedules: int) -> None:
             raise
 
 
-def remove_pending(tenant: str, schedule_id: str) -> None:
-    """Compensation of a failed create: drop the PENDING item and give the quota back."""
+def remove_pending(tenant: str, schedule_id: str, idempotency_key: str | None = None) -> None:
+    """Compensation of a failed create: drop the PENDING item and give the quota back;
+    with ``idempotency_key``, also free the key (if it still names this schedule), so a
+    retry of the failed request creates the schedule."""
     delete = {
         "Delete": {
             "TableName": get_settings().table_name,
@@ -112,10 +199,23 @@ def remove_pending(tenant: str, schedule_id: str) -> None:
             "ExpressionAttributeValues": {":pending": ScheduleStatus.PENDING.value},
         }
     }
+    items = [delete, _quota_update(tenant, -1, None)]
+    if idempotency_key is not None:
+        items.append(
+            {
+                "Delete": {
+                    "TableName": get_settings().table_name,
+                    "Key": keys.idempotency_key(tenant, idempotency_key),
+                    "ConditionExpression": "attribute_not_exists(PK) OR #sid = :sid",
+                    "ExpressionAttributeNames": {"#sid": "schedule_id"},
+                    "ExpressionAttributeValues": {":sid": schedule_id},
+                }
+            }
+        )
     client = _table().meta.client
     with unavailable("undo create"):
         try:
-            client.transact_write_items(TransactItems=[delete, _quota_update(tenant, -1, None)])
+            client.transact_write_items(TransactItems=items)
         except ClientError as exc:
             # Already gone (or no longer PENDING): nothing to undo.
             if _code(exc) != "TransactionCanceledException":

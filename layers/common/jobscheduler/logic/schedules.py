@@ -19,9 +19,10 @@ a state that a compensation (done here) or the next call repairs:
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -181,8 +182,63 @@ def publish(event_type: EventType, schedule: Schedule, **data: Any) -> None:
 # --- create ---------------------------------------------------------------------------
 
 
-def create(tenant: str, body: ScheduleCreate, *, now: datetime | None = None) -> Schedule:
+# Idempotency-Key of POST /schedules: the charset of a header token that needs no quoting.
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+
+
+class CreateOutcome(NamedTuple):
+    schedule: Schedule
+    replayed: bool  # True: an earlier request with the same Idempotency-Key created it
+
+
+def _check_idempotency_key(key: str) -> None:
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise DomainError(
+            "Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 _ . : -",
+            code="invalid_idempotency_key",
+            details={"idempotency_key": key[:200]},
+        )
+
+
+def _replay(
+    tenant: str, record: store.IdempotencyRecord | None, fingerprint: str, now_epoch: int
+) -> Schedule | None:
+    """The schedule a live record names (as it is now, DELETED included), or None when
+    the key is free: no record, an expired one, or one whose schedule no longer exists."""
+    if record is None or record.expires_at < now_epoch:
+        return None
+    if record.fingerprint != fingerprint:
+        raise ValidationFailed(
+            "this Idempotency-Key was already used with a different request body; "
+            "use a new key for a different schedule",
+            code="idempotency_key_reused",
+            details={"idempotency_key": record.key},
+        )
+    return store.get(tenant, record.schedule_id)
+
+
+def create(
+    tenant: str,
+    body: ScheduleCreate,
+    *,
+    now: datetime | None = None,
+    idempotency_key: str | None = None,
+) -> CreateOutcome:
     now = now or now_utc()
+    now_epoch = int(now.timestamp())
+    claim: store.IdempotencyRecord | None = None
+    stale: str | None = None
+    fingerprint = ""
+    if idempotency_key is not None:
+        _check_idempotency_key(idempotency_key)
+        fingerprint = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+        record = store.get_idempotency(tenant, idempotency_key)
+        replayed = _replay(tenant, record, fingerprint, now_epoch)
+        if replayed is not None:
+            return CreateOutcome(replayed, True)
+        if record is not None and record.expires_at >= now_epoch:
+            stale = record.schedule_id  # live record, schedule gone: may be overwritten
     _check_window(body.start_at, body.end_at)
     refuse_own_resources(body.task, get_settings())
     compiled = compile_schedule(
@@ -211,7 +267,34 @@ def create(tenant: str, body: ScheduleCreate, *, now: datetime | None = None) ->
     if schedule.next_run_at is None:
         raise _never_runs(schedule)
 
-    store.insert(schedule, max_schedules=get_settings().max_schedules_per_tenant)
+    if idempotency_key is not None:
+        claim = store.IdempotencyRecord(
+            key=idempotency_key,
+            schedule_id=schedule.id,
+            fingerprint=fingerprint,
+            expires_at=now_epoch + IDEMPOTENCY_TTL_SECONDS,
+            created_at=now.isoformat(),
+        )
+    try:
+        store.insert(
+            schedule,
+            max_schedules=get_settings().max_schedules_per_tenant,
+            idempotency=claim,
+            now_epoch=now_epoch,
+            replaces=stale,
+        )
+    except store.IdempotencyKeyTaken:
+        if claim is None:  # only a claim can be taken
+            raise
+        # A concurrent request with the same key won the race: answer with its schedule.
+        record = store.get_idempotency(tenant, claim.key)
+        winner = _replay(tenant, record, fingerprint, now_epoch)
+        if winner is None:  # the winner's create failed and was undone meanwhile
+            raise DependencyUnavailable(
+                "a concurrent request with this Idempotency-Key failed; retry",
+                details={"retryable": True},
+            ) from None
+        return CreateOutcome(winner, True)
     try:
         entries.apply(entries.entry_specs(schedule, now=now))
         active = schedule.model_copy(update={"status": ScheduleStatus.ACTIVE})
@@ -219,7 +302,7 @@ def create(tenant: str, body: ScheduleCreate, *, now: datetime | None = None) ->
             active, ("status",), expected_version=0, statuses=(ScheduleStatus.PENDING,)
         )
     except DomainError as exc:
-        _undo_create(schedule)
+        _undo_create(schedule, idempotency_key)
         if isinstance(exc, DependencyUnavailable):
             raise
         raise DependencyUnavailable(
@@ -229,15 +312,16 @@ def create(tenant: str, body: ScheduleCreate, *, now: datetime | None = None) ->
     logger.append_keys(schedule_id=created.id)
     metrics.add_metric(name="SchedulesCreated", unit=MetricUnit.Count, value=1)
     publish("schedule.created", created)
-    return created
+    return CreateOutcome(created, False)
 
 
-def _undo_create(schedule: Schedule) -> None:
+def _undo_create(schedule: Schedule, idempotency_key: str | None = None) -> None:
     """Entries first, item last: if an entry cannot be deleted the PENDING item stays
-    (visible, deletable), so no entry ever fires for a schedule the API does not show."""
+    (visible, deletable), so no entry ever fires for a schedule the API does not show.
+    The item's removal frees the Idempotency-Key in the same transaction."""
     try:
         entries.delete_all(schedule)
-        store.remove_pending(schedule.tenant, schedule.id)
+        store.remove_pending(schedule.tenant, schedule.id, idempotency_key)
     except DomainError:
         logger.exception(
             "create not fully undone; the schedule stays PENDING",
