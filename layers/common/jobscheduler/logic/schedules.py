@@ -465,6 +465,28 @@ def _restore_from_store(fallback: Schedule, *, now: datetime, extra_names: list[
 # --- pause / resume -------------------------------------------------------------------
 
 
+def _begin_transition(
+    tenant: str,
+    schedule_id: str,
+    if_match: str | None,
+    source: ScheduleStatus,
+    target: ScheduleStatus,
+    action: str,
+    now: datetime,
+) -> tuple[Schedule, bool]:
+    """Load a schedule about to move from ``source`` to ``target``. Already at ``target``:
+    re-apply its entries and report it done, which makes the call idempotent and repairs
+    an earlier call whose compensation failed."""
+    current = load(tenant, schedule_id)
+    _check_version(current, parse_if_match(if_match))
+    if current.status == target:
+        entries.apply(entries.entry_specs(current, now=now))
+        return current, True
+    if current.status != source:
+        raise _invalid_state(current, action)
+    return current, False
+
+
 def pause(
     tenant: str,
     schedule_id: str,
@@ -474,15 +496,11 @@ def pause(
     now: datetime | None = None,
 ) -> Schedule:
     now = now or now_utc()
-    expected = parse_if_match(if_match)
-    current = load(tenant, schedule_id)
-    _check_version(current, expected)
-    if current.status == ScheduleStatus.PAUSED:
-        # Idempotent, and the repair of a pause whose compensation failed.
-        entries.apply(entries.entry_specs(current, now=now))
+    current, done = _begin_transition(
+        tenant, schedule_id, if_match, ScheduleStatus.ACTIVE, ScheduleStatus.PAUSED, "pause", now
+    )
+    if done:
         return current
-    if current.status != ScheduleStatus.ACTIVE:
-        raise _invalid_state(current, "pause")
     paused = current.model_copy(
         update={
             "status": ScheduleStatus.PAUSED,
@@ -539,14 +557,11 @@ def resume(
     now: datetime | None = None,
 ) -> Schedule:
     now = now or now_utc()
-    expected = parse_if_match(if_match)
-    current = load(tenant, schedule_id)
-    _check_version(current, expected)
-    if current.status == ScheduleStatus.ACTIVE:
-        entries.apply(entries.entry_specs(current, now=now))
+    current, done = _begin_transition(
+        tenant, schedule_id, if_match, ScheduleStatus.PAUSED, ScheduleStatus.ACTIVE, "resume", now
+    )
+    if done:
         return current
-    if current.status != ScheduleStatus.PAUSED:
-        raise _invalid_state(current, "resume")
     resumed = current.model_copy(
         update={"status": ScheduleStatus.ACTIVE, "pause_note": None, "updated_at": now}
     )
