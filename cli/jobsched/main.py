@@ -63,6 +63,12 @@ def _fail(code: ExitCode, message: str) -> NoReturn:
 # --- connection -----------------------------------------------------------------------
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        output.out.print(f"jobsched {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def connection(
     ctx: typer.Context,
@@ -91,11 +97,13 @@ def connection(
         str | None, typer.Option(envvar="JOBSCHED_PROFILE", help="A profile saved by `configure`")
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds per HTTP request")] = 30.0,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version and exit"
+        ),
+    ] = False,
 ) -> None:
-    if version:
-        output.out.print(f"jobsched {__version__}")
-        raise typer.Exit(0)
     ctx.obj = {
         "api_url": api_url,
         "token": token,

@@ -114,9 +114,8 @@ def load_file(path: Path) -> list[dict[str, Any]]:
     validator = Draft202012Validator(create_body_schema())
     seen: dict[str, int] = {}
     for index, entry in enumerate(parsed.schedules):
-        for problem in sorted(validator.iter_errors(entry), key=lambda e: list(e.absolute_path)):
-            where = _location(["schedules", index, *problem.absolute_path])
-            problems.append(f"{where}: {_short(problem.message)}")
+        for where, message in _schema_problems(validator, entry):
+            problems.append(f"{_location(['schedules', index, *where])}: {_short(message)}")
         name = entry.get("name")
         if isinstance(name, str):
             if name in seen:
@@ -135,6 +134,28 @@ def load_file(path: Path) -> list[dict[str, Any]]:
     if problems:
         raise SpecError(str(path), problems)
     return parsed.schedules
+
+
+def _schema_problems(validator: Any, instance: Any) -> list[tuple[list[Any], str]]:
+    """Schema errors as (path, message). A tagged union (the task) is explained from the
+    branch its ``type`` names, not as "not valid under any of the given schemas"."""
+    found: list[tuple[list[Any], str]] = []
+    for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
+        path = list(error.absolute_path)
+        discriminator = error.schema.get("discriminator") if error.validator == "oneOf" else None
+        if not discriminator or not isinstance(error.instance, dict):
+            found.append((path, error.message))
+            continue
+        tag = discriminator["propertyName"]
+        mapping: dict[str, str] = discriminator["mapping"]
+        kind = error.instance.get(tag)
+        if kind not in mapping:
+            found.append(([*path, tag], f"{kind!r} is not one of {sorted(mapping)}"))
+            continue
+        branch = {"$defs": create_body_schema()["$defs"], "$ref": mapping[kind]}
+        for sub_path, message in _schema_problems(Draft202012Validator(branch), error.instance):
+            found.append(([*path, *sub_path], message))
+    return found
 
 
 def _short(message: str) -> str:
