@@ -29,7 +29,7 @@ def entry(name: str = "report", **changes: Any) -> dict[str, Any]:
 
 def server(body: dict[str, Any], *, sid: str = "sch_1", managed: bool = True) -> dict[str, Any]:
     """What the API answers for ``body``: defaults filled, URL normalized, server fields."""
-    stored = spec.normalize(copy.deepcopy(body), spec.create_body_schema())
+    stored: dict[str, Any] = spec.normalize(copy.deepcopy(body), spec.create_body_schema())
     tags = dict(stored.get("tags") or {})
     if managed:
         tags.update(MARKER)
