@@ -355,7 +355,7 @@ def _schedule_card(schedule: dict[str, Any], verb: str | None) -> Any:
         ("schedule", f"{schedule.get('schedule')}  ({schedule.get('schedule_description', '')})"),
         ("timezone", zone),
         ("expressions", ", ".join(schedule.get("expressions") or [])),
-        ("task", json.dumps(schedule.get("task"), separators=(",", ":"))),
+        ("task", json.dumps(spec.compact_task(schedule.get("task")), separators=(",", ":"))),
         ("next run", output.local_time(schedule.get("next_run_at"), zone)),
         ("last run", output.local_time(schedule.get("last_run_at"), zone)),
         ("runs", f"{schedule.get('total_runs', 0)} ({schedule.get('failed_runs', 0)} failed)"),

@@ -89,7 +89,8 @@ def local_time(value: Any, zone: str | None = None) -> str:
     moment = parse_time(value)
     if moment is None:
         return "-"
-    text = moment.astimezone().strftime("%a %Y-%m-%d %H:%M:%S %Z")
+    mine = moment.astimezone()
+    text = mine.strftime("%a %Y-%m-%d %H:%M:%S %Z" if mine.second else "%a %Y-%m-%d %H:%M %Z")
     if zone:
         try:
             theirs = moment.astimezone(ZoneInfo(zone))
@@ -99,10 +100,23 @@ def local_time(value: Any, zone: str | None = None) -> str:
     return text
 
 
+_ID_COLUMNS = frozenset({"ID", "SCHEDULE", "EXECUTION"})
+
+
 def table(title: str | None, columns: list[str]) -> Table:
     grid = Table(title=title, title_justify="left", header_style="bold", expand=False)
     for column in columns:
-        grid.add_column(column, overflow="fold")
+        # Ids stay whole (people copy them); the other columns wrap instead.
+        grid.add_column(
+            column,
+            overflow="fold",
+            no_wrap=column in _ID_COLUMNS,
+            min_width=16
+            if "(local)" in column
+            else 9
+            if column in ("STATUS", "LAST")
+            else min(len(column), 9),
+        )
     return grid
 
 

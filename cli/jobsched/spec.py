@@ -261,20 +261,22 @@ def export_entry(schedule: dict[str, Any]) -> dict[str, Any]:
     for key in SPEC_FIELDS:
         value = state.get(key)
         if key in ("name", "schedule", "task") or value != defaults.get(key):
-            out[key] = _prune(value, defaults.get(key)) if key == "task" else value
+            out[key] = compact_task(value) if key == "task" else value
     return out
 
 
-def _prune(value: Any, default: Any) -> Any:
-    """A task without the fields its schema fills in anyway (keeps exported files short)."""
+def compact_task(value: Any) -> Any:
+    """A task without the fields its schema fills in anyway, ``type`` first (keeps
+    exported files and tables short)."""
     if not isinstance(value, dict):
         return value
     bare = normalize({"type": value.get("type")}, create_body_schema()["properties"]["task"])
-    return {
+    rest = {
         key: item
         for key, item in value.items()
-        if key == "type" or key not in bare or bare[key] != item
+        if key != "type" and (key not in bare or bare[key] != item)
     }
+    return {"type": value.get("type"), **rest}
 
 
 def dump_document(entries: list[dict[str, Any]], fmt: str) -> str:
