@@ -430,23 +430,7 @@ def get(
     """A schedule, its next runs and its last executions."""
     client = _client(ctx)
     schedule = client.request("GET", f"/schedules/{schedule_id}")
-    next_runs: list[str] = []
-    if schedule.get("status") in ("ACTIVE", "PENDING", "PAUSED"):
-        now = datetime.now(UTC)
-        start = output.parse_time(schedule.get("start_at"))
-        preview: dict[str, Any] = {
-            "schedule": schedule["schedule"],
-            "timezone": schedule["timezone"],
-            "count": runs,
-            "start_at": max(now, start).isoformat() if start else now.isoformat(),
-        }
-        if schedule.get("end_at"):
-            preview["end_at"] = schedule["end_at"]
-        try:
-            next_runs = client.request("POST", "/schedules/preview", body=preview)["next_runs"]
-        except ApiError as error:
-            # An expression the preview cannot replay (e.g. a finished one-off): no runs.
-            output.err.print(f"note: no preview of the next runs ({error.code})", markup=False)
+    next_runs = _next_runs(client, schedule, runs)
     executions = client.request(
         "GET", f"/schedules/{schedule_id}/executions", query={"limit": runs}
     )["items"]
@@ -471,6 +455,37 @@ def get(
         if executions
         else "No executions yet."
     )
+
+
+def _next_runs(client: Client, schedule: dict[str, Any], count: int) -> list[str]:
+    """The schedule's next runs: its own next_run_at first, then the preview's."""
+    if schedule.get("status") not in ("ACTIVE", "PENDING", "PAUSED"):
+        return []
+    known = output.parse_time(schedule.get("next_run_at"))
+    start = output.parse_time(schedule.get("start_at"))
+    expressions = schedule.get("expressions") or []
+    # A rate() runs on the grid of its first run: preview from the next run so the grid
+    # is the schedule's, not one starting now.
+    origin = known if known and any(e.startswith("rate(") for e in expressions) else None
+    origin = origin or max(filter(None, [datetime.now(UTC), start]))
+    preview: dict[str, Any] = {
+        "schedule": schedule["schedule"],
+        "timezone": schedule["timezone"],
+        "count": count,
+        "start_at": origin.isoformat(),
+    }
+    if schedule.get("end_at"):
+        preview["end_at"] = schedule["end_at"]
+    try:
+        runs: list[str] = client.request("POST", "/schedules/preview", body=preview)["next_runs"]
+    except ApiError as error:
+        # An expression the preview cannot replay (e.g. a finished one-off): no runs.
+        output.err.print(f"note: no preview of the next runs ({error.code})", markup=False)
+        runs = []
+    first = output.parse_time(runs[0]) if runs else None
+    if known and (first is None or first > known):
+        runs = [str(schedule["next_run_at"]), *runs][:count]
+    return runs
 
 
 @app.command()
