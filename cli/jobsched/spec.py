@@ -72,8 +72,10 @@ def file_schema() -> dict[str, Any]:
     """The JSON Schema of a schedules file (for editors: yaml-language-server, VS Code)."""
     body = dict(create_body_schema())
     defs = body.pop("$defs", {})
-    schema = ScheduleFile.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **ScheduleFile.model_json_schema(),
+    }
     schema["$defs"] = {**defs, "ScheduleCreate": body}
     schema["properties"]["schedules"]["items"] = {"$ref": "#/$defs/ScheduleCreate"}
     return schema

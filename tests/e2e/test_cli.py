@@ -150,7 +150,7 @@ def test_schedule_lifecycle_in_both_output_modes(cli: Cli) -> None:
     assert "lifecycle" in table
     assert "Next runs" in table
     # The user's local time (TZ=Asia/Tokyo: 9am Paris is 17:00 JST) and the schedule's own.
-    assert "17:00:00 JST [09:00 Europe/Paris]" in table
+    assert "17:00 JST [09:00 Europe/Paris]" in table
     assert "No executions yet." in table
     as_yaml = cli.ok("get", sid, "-o", "yaml").yaml
     assert as_yaml["schedule"]["id"] == sid
