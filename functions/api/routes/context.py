@@ -29,12 +29,12 @@ def location(router: Router, path: str) -> str:
 _ERROR_DESCRIPTIONS = {
     400: "Malformed request (bad JSON, bad cursor, missing confirmation)",
     401: "No caller identity",
-    404: "No such schedule (another tenant's ids are not found either)",
-    409: "Version conflict or a state that does not allow this",
+    404: "No such schedule or subscription (another tenant's ids are not found either)",
+    409: "Version conflict, a state that does not allow this, or an endpoint already subscribed",
     413: "Body over 256 KB",
     422: "The request does not match the schema, or an invalid schedule or timezone",
     428: "No version sent (If-Match or body field)",
-    429: "Quota of schedules reached",
+    429: "Quota of schedules or subscriptions reached",
     500: "Internal error",
     503: "A dependency failed; the call was undone (or a retry repairs it); retryable",
 }

@@ -29,6 +29,10 @@ ENV_VARS: dict[str, str] = {
     "ALLOW_LOOPBACK_TARGETS": "allow_loopback_targets",
     "HTTP_MAX_RESPONSE_BYTES": "http_max_response_bytes",
     "SERVICE_VERSION": "service_version",
+    "MAX_SUBSCRIPTIONS_PER_TENANT": "max_subscriptions_per_tenant",
+    "TENANT_TOPIC_PREFIX": "tenant_topic_prefix",
+    "TENANT_TOPIC_CACHE_SECONDS": "tenant_topic_cache_seconds",
+    "EVENTS_KMS_KEY_ID": "events_kms_key_id",
 }
 
 
@@ -58,6 +62,15 @@ class Settings(BaseModel):
     allow_loopback_targets: bool = False
     http_max_response_bytes: int = Field(default=1_048_576, ge=1024)
     service_version: str = "0.1.0"
+    # Event subscriptions (docs/subscriptions.md). At most 200: every subscription has a
+    # filter policy, and SNS allows 200 per topic by default (one topic per tenant).
+    max_subscriptions_per_tenant: int = Field(default=10, ge=1, le=200)
+    # Name prefix of the per-tenant topics; empty: the events topic's name + "-t-".
+    tenant_topic_prefix: str = ""
+    # How long a process remembers that a tenant has no topic (0: ask on every event).
+    tenant_topic_cache_seconds: int = Field(default=60, ge=0, le=3600)
+    # KMS key of the per-tenant topics (the events topic's key).
+    events_kms_key_id: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

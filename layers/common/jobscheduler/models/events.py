@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +23,12 @@ EventType = Literal[
 ]
 
 EVENT_TYPE_PREFIX = "com.jobscheduler."
+
+
+def event_source(tenant: str) -> str:
+    """CloudEvents ``source``: a URI reference for any tenant (every character outside
+    the unreserved set is percent-encoded, '/' included, so a tenant is one segment)."""
+    return "/jobscheduler/tenants/" + quote(tenant, safe="")
 
 
 class CloudEvent(BaseModel):
@@ -50,15 +57,18 @@ class LifecycleEvent(BaseModel):
     def cloudevent(self) -> CloudEvent:
         return CloudEvent(
             type=EVENT_TYPE_PREFIX + self.event_type,
-            source=f"/jobscheduler/tenants/{self.tenant}",
+            source=event_source(self.tenant),
             subject=self.schedule_id,
             data={"event_type": self.event_type, **self.data},
         )
 
     def message_attributes(self) -> dict[str, dict[str, str]]:
+        # `type` is the name filter policies use (`{"type": ["execution.failed"]}`);
+        # `event_type` stays for the subscriptions written before it existed.
         return {
             name: {"DataType": "String", "StringValue": value}
             for name, value in (
+                ("type", self.event_type),
                 ("event_type", self.event_type),
                 ("tenant", self.tenant),
                 ("schedule_id", self.schedule_id),
