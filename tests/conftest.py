@@ -39,11 +39,13 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     from moto import mock_aws
 
     from jobscheduler.aws import reset_clients
+    from jobscheduler.gateways.tenant_topics import forget_presence
     from jobscheduler.settings import reset_settings
     from local.resources import plan, provision
 
     with mock_aws(config={"lambda": {"use_docker": False}}):
         reset_clients()
+        forget_presence()  # which tenants have a topic: known per moto instance
         stack = plan()
         provision(stack)
         for env in stack.environments.values():

@@ -27,6 +27,10 @@ EXPECTED_ROUTES = {
     ("/schedules/preview", "post"): ("PreviewRequest", "PreviewResponse"),
     ("/health", "get"): (None, "HealthResponse"),
     ("/signing-secret", "get"): (None, "SigningSecretResponse"),
+    ("/subscriptions", "post"): ("SubscriptionCreate", "Subscription"),
+    ("/subscriptions", "get"): (None, "SubscriptionPage"),
+    ("/subscriptions/{subscription_id}", "get"): (None, "Subscription"),
+    ("/subscriptions/{subscription_id}", "delete"): (None, None),
 }
 
 

@@ -87,6 +87,7 @@ def test_create_writes_item_entry_and_event(api: Api, sns_events: EventQueue) ->
     (event, attributes), *rest = sns_events.read()
     assert rest == []
     assert attributes == {
+        "type": "schedule.created",
         "event_type": "schedule.created",
         "tenant": TENANT,
         "schedule_id": sid,

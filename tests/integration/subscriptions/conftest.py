@@ -155,3 +155,41 @@ def sns_subscriptions() -> list[dict[str, Any]]:
 
 
 Snapshot = Callable[[], tuple[int, int]]
+
+
+@pytest.fixture
+def inject(env: Any) -> Callable[..., Any]:
+    """inject("sns", "Subscribe", on=(1,)): the 1st such call of the functions' cached
+    client fails with a 503 (never reaching moto)."""
+    from tests.integration.api.conftest import Fault
+
+    def _inject(service: str, operation: str, on: tuple[int, ...] = (1,)) -> Any:
+        from jobscheduler.aws import client, table
+
+        fault = Fault(operation, set(on))
+        target = (
+            table(get_settings().table_name).meta.client
+            if service == "dynamodb"
+            else client(service)
+        )
+        target.meta.events.register(f"before-call.{service}.{operation}", fault)
+        return fault
+
+    return _inject
+
+
+@pytest.fixture
+def atomic_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB applies a transaction atomically; moto checks and writes without a lock,
+    so two threads can both pass a condition. Serialize moto's transactions so a test
+    of concurrent requests tests our code, not moto's race."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.Lock()
+    original = DynamoDBBackend.transact_write_items
+
+    def serialized(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", serialized)

@@ -13,6 +13,8 @@ A page of a tenant's subscriptions is a Query on its partition (begins_with SK).
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +39,7 @@ _PREFIX = "SUBSCRIPTION#"
 _COUNTER_SK = "SUBSCRIPTIONS"
 _COUNT = "count"
 _CURSOR_SCOPE = "subscriptions"
+_TRANSACT_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,23 @@ def _cancellation_codes(exc: ClientError) -> list[str]:
     return [str(r.get("Code", "")) for r in exc.response.get("CancellationReasons") or []]
 
 
+def _transact(items: list[dict[str, Any]]) -> None:
+    """TransactWriteItems, again after a TransactionConflict: concurrent requests of one
+    tenant all touch its counter item, and DynamoDB cancels such overlaps rather than
+    queueing them (a few retries with jitter settle them)."""
+    client = _table().meta.client
+    for attempt in range(_TRANSACT_ATTEMPTS):
+        try:
+            client.transact_write_items(TransactItems=items)
+            return
+        except ClientError as exc:
+            if "TransactionConflict" not in _cancellation_codes(exc) or (
+                attempt == _TRANSACT_ATTEMPTS - 1
+            ):
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+
+
 def insert(record: SubscriptionRecord, *, limit: int) -> None:
     """Put the (CREATING) item and take one unit of the tenant's limit, atomically."""
     put = {
@@ -121,9 +141,7 @@ def insert(record: SubscriptionRecord, *, limit: int) -> None:
     }
     with unavailable("create subscription"):
         try:
-            _table().meta.client.transact_write_items(
-                TransactItems=[_counter(record.tenant, 1, limit), put]
-            )
+            _transact([_counter(record.tenant, 1, limit), put])
         except ClientError as exc:
             codes = _cancellation_codes(exc)
             if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
@@ -183,9 +201,7 @@ def remove(tenant: str, subscription_id: str) -> bool:
     }
     with unavailable("delete subscription"):
         try:
-            _table().meta.client.transact_write_items(
-                TransactItems=[delete, _counter(tenant, -1, None)]
-            )
+            _transact([delete, _counter(tenant, -1, None)])
         except ClientError as exc:
             codes = _cancellation_codes(exc)
             if codes and codes[0] == "ConditionalCheckFailed":

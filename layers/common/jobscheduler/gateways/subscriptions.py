@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -78,19 +77,12 @@ def ensure_tenant_topic(tenant: str) -> str:
 # --- subscriptions ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SnsSubscription:
-    arn: str
-    status: SubscriptionStatus
-
-
-def subscribe(
-    topic_arn: str, protocol: str, endpoint: str, policy: dict[str, Any]
-) -> SnsSubscription:
-    """One call, so the subscription never exists without its filter policy (a
-    Subscribe then SetSubscriptionAttributes would deliver unfiltered in between)."""
+def subscribe(topic_arn: str, protocol: str, endpoint: str, policy: dict[str, Any]) -> str:
+    """The subscription's ARN. One call, so the subscription never exists without its
+    filter policy (Subscribe then SetSubscriptionAttributes would deliver unfiltered in
+    between); ReturnSubscriptionArn, so even a pending one has an ARN to delete."""
     with _sns("subscribe"):
-        arn = str(
+        return str(
             client("sns").subscribe(
                 TopicArn=topic_arn,
                 Protocol=protocol,
@@ -102,7 +94,6 @@ def subscribe(
                 ReturnSubscriptionArn=True,
             )["SubscriptionArn"]
         )
-    return SnsSubscription(arn, status(arn))
 
 
 def status(arn: str) -> SubscriptionStatus:

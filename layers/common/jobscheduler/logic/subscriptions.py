@@ -200,20 +200,19 @@ def create(tenant: str, body: SubscriptionCreate) -> Subscription:
     dal.insert(record, limit=settings.max_subscriptions_per_tenant)
     try:
         topic = sns.ensure_tenant_topic(tenant)
-        made = sns.subscribe(topic, body.protocol.value, body.endpoint, policy)
+        arn = sns.subscribe(topic, body.protocol.value, body.endpoint, policy)
     except DomainError:
         _undo(record, arn=None)
         raise
     try:
-        dal.finish(tenant, record.id, made.arn, made.status)
+        status = sns.status(arn)
+        dal.finish(tenant, record.id, arn, status)
     except DomainError:
-        _undo(record, arn=made.arn)
+        _undo(record, arn=arn)
         raise
     logger.info("subscription created", extra={"subscription_id": record.id})
     return _view(
-        SubscriptionRecord(
-            **{**record.__dict__, "status": made.status, "subscription_arn": made.arn}
-        )
+        SubscriptionRecord(**{**record.__dict__, "status": status, "subscription_arn": arn})
     )
 
 
