@@ -11,12 +11,23 @@ from pathlib import Path
 from types import FrameType
 
 from local.app import LocalStack, Options, log
+from local.event_printer import HttpSubscription
 from local.resources import DEFAULT_STACK
 
 
 def _port(name: str, default: int) -> int:
     value = os.environ.get(name, "")
     return int(value) if value.strip() else default
+
+
+def _subscription(parser: argparse.ArgumentParser, values: list[str]) -> HttpSubscription:
+    if len(values) > 2:
+        parser.error("--subscribe-http takes a URL and at most one filter policy")
+    url, policy = values[0], values[1] if len(values) == 2 else None
+    try:
+        return HttpSubscription.parse(url, policy)
+    except ValueError as exc:
+        parser.error(f"--subscribe-http {url}: {exc}")
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -71,9 +82,11 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--subscribe-http",
         action="append",
+        nargs="+",
         default=[],
-        metavar="URL",
-        help="subscribe this http(s) URL to the events topic (repeatable)",
+        metavar=("URL", "FILTER"),
+        help="subscribe this http(s) URL to the events topic (repeatable), optionally with "
+        'an SNS filter policy as JSON, e.g. \'{"type": ["execution.failed"]}\'',
     )
     parser.add_argument(
         "--stack-name",
@@ -95,7 +108,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         endpoint_url=args.endpoint_url,
         state_file=args.state_file,
         allow_loopback_targets=args.loopback,
-        subscribe_http=list(args.subscribe_http),
+        subscribe_http=[_subscription(parser, values) for values in args.subscribe_http],
         verbose=args.verbose,
         stack_name=args.stack_name,
         print_events=not args.no_events,

@@ -16,13 +16,14 @@ from typing import Any
 
 import boto3
 
-from local.event_printer import EventPrinter, subscribe_http
+from local.event_printer import EventPrinter, HttpSubscription, subscribe_http
 from local.functions import FunctionRegistry, merged_environment
 from local.http_api import ApiServer, api_config_from_template
 from local.lambda_api import LambdaApiServer
 from local.moto_server import MotoServer, point_boto3_at
 from local.resources import DEFAULT_STACK, Stack, plan, provision
 from local.scheduler_emulator import SchedulerEmulator
+from local.sns_delivery import install as install_sns_delivery
 from local.state import StateStore
 
 # Lambda's runtime sets these; Powertools and the handlers read some of them.
@@ -41,7 +42,7 @@ class Options:
     endpoint_url: str | None = None
     state_file: Path | None = None
     allow_loopback_targets: bool = True
-    subscribe_http: list[str] = field(default_factory=list)
+    subscribe_http: list[HttpSubscription] = field(default_factory=list)
     verbose: bool = False
     stack_name: str = DEFAULT_STACK
     save_interval_s: float = 10.0
@@ -111,6 +112,8 @@ class LocalStack:
         began = time.perf_counter()
         opts = self.options
         if not opts.endpoint_url:
+            # In-process moto: http(s) deliveries with attributes, off the publish path.
+            install_sns_delivery()
             self.moto = MotoServer(opts.moto_port)
             self.moto.start()
         point_boto3_at(self.endpoint_url, f"http://127.0.0.1:{opts.lambda_port}")
@@ -157,8 +160,8 @@ class LocalStack:
                 queue_name=f"{opts.stack_name}-local-event-printer",
             )
             self.printer.setup()
-        for url in opts.subscribe_http:
-            subscribe_http(c["sns"], topic_arn, url)
+        for subscription in opts.subscribe_http:
+            subscribe_http(c["sns"], topic_arn, subscription)
 
         self.emulator = SchedulerEmulator(
             scheduler_client=c["scheduler"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -133,11 +134,44 @@ class EventPrinter:
                 self._stop.wait(1)
 
 
-def subscribe_http(sns_client: Any, topic_arn: str, url: str) -> str:
-    """An SNS http(s) subscription: moto's server POSTs each message's SNS envelope to
-    the URL (no SubscriptionConfirmation round trip, unlike AWS)."""
+@dataclass(frozen=True)
+class HttpSubscription:
+    """``--subscribe-http URL [FILTER]``: an operator's view of the whole topic (every
+    tenant), narrowed by an SNS filter policy if given."""
+
+    url: str
+    filter_policy: dict[str, Any] | None = None
+
+    @classmethod
+    def parse(cls, url: str, policy: str | None) -> HttpSubscription:
+        if not url.lower().startswith(("http://", "https://")):
+            raise ValueError("the URL must start with http:// or https://")
+        if policy is None:
+            return cls(url)
+        try:
+            parsed = json.loads(policy)
+        except ValueError as exc:
+            raise ValueError(f"the filter is not JSON: {exc}") from exc
+        if not isinstance(parsed, dict) or not parsed:
+            raise ValueError('the filter is a JSON object, e.g. {"type": ["execution.failed"]}')
+        return cls(url, parsed)
+
+
+def subscribe_http(sns_client: Any, topic_arn: str, subscription: HttpSubscription | str) -> str:
+    """An SNS http(s) subscription. The local stack's SNS (local/sns_delivery.py) POSTs
+    each matching message's SNS envelope, attributes included, to the URL; it confirms
+    at once (no SubscriptionConfirmation round trip, unlike AWS)."""
+    if isinstance(subscription, str):
+        subscription = HttpSubscription(subscription)
+    url = subscription.url
     protocol = "https" if url.lower().startswith("https:") else "http"
-    arn: str = sns_client.subscribe(TopicArn=topic_arn, Protocol=protocol, Endpoint=url)[
-        "SubscriptionArn"
-    ]
+    attributes = {}
+    if subscription.filter_policy is not None:
+        attributes = {
+            "FilterPolicy": json.dumps(subscription.filter_policy),
+            "FilterPolicyScope": "MessageAttributes",
+        }
+    arn: str = sns_client.subscribe(
+        TopicArn=topic_arn, Protocol=protocol, Endpoint=url, Attributes=attributes
+    )["SubscriptionArn"]
     return arn
