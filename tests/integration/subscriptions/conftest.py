@@ -151,7 +151,7 @@ def table_items() -> list[dict[str, Any]]:
 
 
 def sns_subscriptions() -> list[dict[str, Any]]:
-    return list(boto3.client("sns").list_subscriptions()["Subscriptions"])
+    return [dict(s) for s in boto3.client("sns").list_subscriptions()["Subscriptions"]]
 
 
 Snapshot = Callable[[], tuple[int, int]]

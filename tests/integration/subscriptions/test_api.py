@@ -320,3 +320,15 @@ def test_concurrent_deletes_one_wins_and_the_limit_is_given_back_once(
     assert sorted(r.status for r in results) == [204] + [404] * 5
     assert dal.count(TENANT_A) == 0
     assert sns_subscriptions() == []
+
+
+def test_a_task_may_not_publish_to_a_tenant_topic(api, hooks):
+    """Such a task would forge events for that tenant's subscribers."""
+    from tests.integration.api.conftest import create_body
+
+    victim = subscribe(api, TENANT_B, "http", hooks.url("victim")).json["topic_arn"]
+    before = _state()
+    body = create_body(task={"type": "sns", "topic_arn": victim, "message": {"forged": True}})
+    result = api.request("create", body=body, tenant=TENANT_A)
+    assert (result.status, result.error_code) == (422, "forbidden_target"), result.text
+    assert _state() == before

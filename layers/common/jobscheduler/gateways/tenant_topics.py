@@ -21,12 +21,21 @@ _NOT_FOUND = frozenset({"NotFound", "NotFoundException", "ResourceNotFoundExcept
 # --- names ----------------------------------------------------------------
 
 
+def _prefix() -> str:
+    settings = get_settings()
+    return settings.tenant_topic_prefix or (settings.topic_arn.rsplit(":", 1)[-1] + "-t-")
+
+
 def tenant_topic_name(tenant: str) -> str:
     """Deterministic, so publishers need no lookup; a hash, since tenants may hold any
     character and topic names only letters, digits, '-' and '_'."""
-    settings = get_settings()
-    prefix = settings.tenant_topic_prefix or (settings.topic_arn.rsplit(":", 1)[-1] + "-t-")
-    return prefix + hashlib.sha256(tenant.encode()).hexdigest()[:40]
+    return _prefix() + hashlib.sha256(tenant.encode()).hexdigest()[:40]
+
+
+def is_tenant_topic(topic_arn: str) -> bool:
+    """Whether ``topic_arn`` names a tenant topic of this stack (tasks may not publish
+    there: that would be a forged event for another tenant's subscribers)."""
+    return topic_arn.rsplit(":", 1)[-1].startswith(_prefix())
 
 
 def tenant_topic_arn(tenant: str) -> str:

@@ -179,6 +179,7 @@ def _view(record: SubscriptionRecord) -> Subscription:
         filter=record.filter,
         status=record.status,
         created_at=record.created_at,
+        topic_arn=record.topic_arn,
     )
 
 

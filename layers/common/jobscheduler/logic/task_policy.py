@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jobscheduler.errors import ValidationFailed
+from jobscheduler.gateways.tenant_topics import is_tenant_topic
 from jobscheduler.models.tasks import LambdaTask, SequenceTask, SnsTask, SqsTask, Task
 from jobscheduler.settings import Settings
 
@@ -45,6 +46,8 @@ def refuse_own_resources(task: Task, settings: Settings) -> None:
         reason = None
         if isinstance(leaf, SnsTask) and own_topic and leaf.topic_arn == own_topic:
             reason = "the scheduler's own lifecycle topic (subscribe to it instead)"
+        elif isinstance(leaf, SnsTask) and own_topic and is_tenant_topic(leaf.topic_arn):
+            reason = "a tenant's event topic (POST /subscriptions to receive events)"
         elif isinstance(leaf, SqsTask) and own_queue and _queue_name(leaf.queue_url) == own_queue:
             reason = "the scheduler's own dead-letter queue"
         elif (

@@ -111,6 +111,10 @@ class Subscription(BaseModel):
     filter: SubscriptionFilter
     status: SubscriptionStatus
     created_at: datetime
+    topic_arn: str = Field(
+        description="The tenant's own topic: the TopicArn of every message delivered "
+        "(check it when verifying a message)"
+    )
 
 
 class SubscriptionListQuery(BaseModel):
