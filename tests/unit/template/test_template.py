@@ -536,3 +536,36 @@ def test_moto_resources_match_the_template(aws: Any) -> None:
     assert queue_url == stack.ref("DeadLetterQueue")
     group = boto3.client("scheduler").get_schedule_group(Name=stack.ref("ScheduleGroup"))
     assert group["Name"] == stack.ref("ScheduleGroup")
+
+
+TENANT_TOPICS = (
+    "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${AWS::StackName}-tenant-events-*"
+)
+SUBSCRIPTION_ACTIONS = {
+    "sns:CreateTopic",
+    "sns:Subscribe",
+    "sns:Unsubscribe",
+    "sns:GetSubscriptionAttributes",
+    "sns:ListSubscriptionsByTopic",
+}
+
+
+def test_api_role_subscribes_only_on_this_stacks_tenant_topics() -> None:
+    """The API may manage subscriptions on the stack's per-tenant topics (their ARNs and
+    their subscriptions' ARNs share the prefix), nothing else; the executor may only
+    publish there, and the functions agree on the prefix."""
+    for role in ("ApiFunctionRole", "ExecutorFunctionRole"):
+        for statement in role_statements(role):
+            actions = set(as_list(statement["Action"]))
+            if actions & SUBSCRIPTION_ACTIONS:
+                assert role == "ApiFunctionRole", (role, actions)
+                assert statement["Effect"] == "Allow"
+                assert [sub_text(r) for r in as_list(statement["Resource"])] == [TENANT_TOPICS]
+    assert SUBSCRIPTION_ACTIONS <= allowed_actions("ApiFunctionRole")
+    assert "sns:SetSubscriptionAttributes" not in allowed_actions("ApiFunctionRole")
+    [publish] = [s for s in role_statements("ExecutorFunctionRole") if s.get("Sid") == "Events"]
+    assert TENANT_TOPICS in {sub_text(r) for r in as_list(publish["Resource"])}
+    env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert TENANT_TOPICS.endswith("${AWS::AccountId}:" + sub_text(env["TENANT_TOPIC_PREFIX"]) + "*")
+    limit = TEMPLATE["Parameters"]["MaxSubscriptionsPerTenant"]
+    assert limit["MaxValue"] == 200  # SNS: 200 filter policies per topic by default
