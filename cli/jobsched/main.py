@@ -1069,6 +1069,15 @@ def schema(
     output.err.print(f"Wrote the schema to {out_file}", markup=False)
 
 
+def _register_subcommands() -> None:
+    from jobsched import subscriptions
+
+    app.add_typer(subscriptions.app, name="subscriptions")
+
+
+_register_subcommands()
+
+
 def main() -> None:
     """The console script: API errors become one line and exit 1."""
     try:

@@ -206,3 +206,53 @@ def test_bad_input_is_refused_and_writes_nothing(stack: Stack, inbox: Inbox) -> 
     assert [s["id"] for s in listed["items"]] == [mine["id"]]
     status, listed = stack.request("GET", "/subscriptions", token="e2e-subs eve")
     assert listed["items"] == []
+
+
+def test_jobsched_subscriptions_commands(stack: Stack, inbox: Inbox, tmp_path: Any) -> None:
+    """`jobsched` in a process of its own (this tree's cli/ package, which the shared
+    venv's console script may not point at): create, list, get, delete, a refusal."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.e2e.conftest import ROOT, subprocess_env
+
+    env = subprocess_env(
+        JOBSCHED_API_URL=stack.api_url,
+        JOBSCHED_TOKEN="e2e-subs frank",
+        JOBSCHED_CONFIG=str(tmp_path / "config.yaml"),
+    )
+    env.pop("JOBSCHED_PROFILE", None)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "cli"), env.get("PYTHONPATH", "")])
+    entry = "from jobsched.main import main; main()"
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", entry, *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    made = cli(
+        "subscriptions", "create", "http", inbox.url("f"),
+        "--event-type", "execution.failed", "--status", "FAILED", "-o", "json",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    created = json.loads(made.stdout)
+    assert created["filter"]["event_types"] == ["execution.failed"]
+    listed = cli("subscriptions", "list", "-o", "json")
+    assert [s["id"] for s in json.loads(listed.stdout)["items"]] == [created["id"]]
+    table = cli("subscriptions", "list")
+    assert created["id"] in table.stdout, table.stdout
+    got = cli("subscriptions", "get", created["id"], "-o", "json")
+    assert json.loads(got.stdout)["status"] == "confirmed"
+    refused = cli("subscriptions", "create", "http", "http://169.254.169.254/x")
+    assert refused.returncode == 1
+    assert "forbidden_endpoint" in refused.stderr + refused.stdout
+    gone = cli("subscriptions", "delete", created["id"])
+    assert gone.returncode == 0, gone.stderr
+    missing = cli("subscriptions", "get", created["id"])
+    assert missing.returncode == 1
