@@ -317,5 +317,5 @@ def test_sns_task_on_the_lifecycle_topic_fails_without_publishing(aws, lifecycle
     outcome = run_task(task, _ctx())
     assert outcome.status == "FAILED"
     assert outcome.attempts == 1
-    assert "own lifecycle topic" in (outcome.error or "")
+    assert "own lifecycle or alarm topic" in (outcome.error or "")
     assert lifecycle.messages() == []
