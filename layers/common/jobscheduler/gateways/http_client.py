@@ -80,6 +80,7 @@ class _Watchdog:
         self._sock: socket.socket | None = None
         self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
         self._timer.daemon = True
+        self._timer.name = "http-watchdog"
         self._timer.start()
 
     def watch(self, sock: socket.socket | None) -> None:
