@@ -44,6 +44,7 @@ from jobscheduler.models.executions import (
     Trigger,
 )
 from jobscheduler.models.schedules import Schedule, ScheduleKind, ScheduleStatus
+from jobscheduler.models.tasks import Task
 from jobscheduler.observability import logger, metrics
 
 # Kept back from the Lambda's remaining time to write the result and publish it.
@@ -188,7 +189,7 @@ def execute(
     return _finish(payload.tenant, base, schedule, outcome, claim, hold, clock)
 
 
-def _run_guarded(task: Any, ctx: RunContext, clock: Clock) -> TaskOutcome:
+def _run_guarded(task: Task, ctx: RunContext, clock: Clock) -> TaskOutcome:
     """run_task, but whatever it raises ends the run FAILED (with the lease released and
     execution.failed published by _finish) instead of leaving it RUNNING."""
     started = clock.monotonic()
