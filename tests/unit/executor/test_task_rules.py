@@ -315,3 +315,12 @@ def test_without_settings_nothing_is_own() -> None:
     own = OwnResources.of(Settings())
     assert own.every == {"job-scheduler"}  # the default table name only
     check_task(TASK.validate_python({"type": "lambda", "function": "anything"}), Settings())
+
+
+def test_error_text_is_bounded_and_storable() -> None:
+    from jobscheduler.logic.runner import describe_error
+
+    text = describe_error(RuntimeError("bad \udc80 byte " + "x" * 5000))
+    assert text.startswith("RuntimeError: bad ")
+    assert len(text) <= 503
+    text.encode("utf-8")  # a lone surrogate would make DynamoDB's serializer raise
