@@ -6,18 +6,13 @@ from jobscheduler.dal import executions as history
 from jobscheduler.dal import keys
 from jobscheduler.dal.cursor import decode_cursor, encode_cursor
 from jobscheduler.dal.failures import unavailable
-from jobscheduler.errors import DomainError, NotFound, ValidationFailed
+from jobscheduler.errors import ConfirmationRequired, NotFound, ValidationFailed
 from jobscheduler.logic.schedules import load
 from jobscheduler.models.api import ExecutionListQuery
 from jobscheduler.models.executions import Execution
 from jobscheduler.models.pagination import Page
 
 _CURSOR_SCOPE = "executions"
-
-
-class ConfirmationRequired(DomainError):
-    status = 400
-    code = "confirmation_required"
 
 
 def list_executions(tenant: str, schedule_id: str, query: ExecutionListQuery) -> Page[Execution]:
