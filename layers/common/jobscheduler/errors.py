@@ -5,13 +5,16 @@ docstring, the description the API reference and the OpenAPI document show. Defi
 subclass registers its code in ``CATALOG``; nothing else lists codes. The API maps these
 errors to responses in one place (functions/api), so logic never builds HTTP.
 
-``python -m jobscheduler.errors`` prints the catalog as the Markdown of docs/errors.md.
+``python -m jobscheduler.errors docs/errors.md`` writes the catalog into that page (a
+test fails when the page or the OpenAPI document misses a code).
 """
 
 from __future__ import annotations
 
 import inspect
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -38,7 +41,8 @@ def _register(cls: type[DomainError]) -> None:
 
 
 class DomainError(Exception):
-    """A request the API cannot accept as it is (a generic 400; the codes below say more)."""
+    """A request the API cannot accept (the fallback code: every refusal the API makes
+    today has a more specific one)."""
 
     status: int = 400
     code: str = "bad_request"
@@ -289,9 +293,9 @@ class DependencyUnavailable(DomainError):
 
 
 def describe_status(status: int) -> str:
-    """One line per code answered with ``status``, for the OpenAPI document."""
+    """The codes answered with ``status``, a Markdown list for the OpenAPI document."""
     specs = sorted((s for s in CATALOG.values() if s.status == status), key=lambda s: s.code)
-    return "; ".join(f"`{spec.code}`: {spec.description}" for spec in specs)
+    return "\n".join(f"- `{spec.code}`: {spec.description}" for spec in specs)
 
 
 def catalog_markdown() -> str:
@@ -303,5 +307,28 @@ def catalog_markdown() -> str:
     return "\n".join(["| Status | Code | Meaning |", "|---|---|---|", *rows]) + "\n"
 
 
+CATALOG_BEGIN, CATALOG_END = "<!-- catalog:begin -->", "<!-- catalog:end -->"
+
+
+def render_into(page: str) -> str:
+    """``page`` with the table between its catalog markers replaced by the catalog."""
+    head, found, rest = page.partition(CATALOG_BEGIN)
+    _, found_end, tail = rest.partition(CATALOG_END)
+    if not (found and found_end):
+        raise ValueError(f"the page has no {CATALOG_BEGIN} ... {CATALOG_END} markers")
+    return f"{head}{CATALOG_BEGIN}\n{catalog_markdown()}{CATALOG_END}{tail}"
+
+
+def main(argv: list[str]) -> int:
+    """``python -m jobscheduler.errors``: print the table; with a path (docs/errors.md),
+    rewrite the table inside that page instead."""
+    if not argv:
+        sys.stdout.write(catalog_markdown())
+        return 0
+    path = Path(argv[0])
+    path.write_text(render_into(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return 0
+
+
 if __name__ == "__main__":
-    print(catalog_markdown(), end="")  # noqa: T201 (the module's command line output)
+    raise SystemExit(main(sys.argv[1:]))
