@@ -20,17 +20,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jobscheduler.errors import (
-    DomainError,
-    InternalError,
-    MalformedJson,
-    MethodNotAllowed,
-    PayloadTooLarge,
-    RouteNotFound,
-    Unauthorized,
-    UnsupportedMediaType,
-    ValidationFailed,
-)
+from jobscheduler.errors import DomainError, PayloadTooLarge, Unauthorized
 from jobscheduler.logic.tenancy import tenant_from_request_context
 from jobscheduler.models.api import MAX_BODY_BYTES
 from jobscheduler.observability import logger, metrics, tracer
@@ -38,7 +28,7 @@ from jobscheduler.settings import get_settings
 from routes import executions, misc, schedules
 from routes.openapi_doc import API_TITLE, API_VERSION, ApiResolver
 
-app = ApiResolver(enable_validation=True)
+app = ApiResolver(enable_validation=True)  # its OpenAPI document: routes/openapi_doc.py
 app.include_router(misc.router)
 app.include_router(schedules.router)
 app.include_router(executions.router)
@@ -113,21 +103,23 @@ def on_request_validation_error(exc: RequestValidationError) -> Response[dict[st
         # is our bug, so a 500 (not the client's 422), logged.
         logger.error("response failed its own model", extra={"errors": _field_errors(errors)})
         metrics.add_metric(name="UnhandledErrors", unit=MetricUnit.Count, value=1)
-        return error_response(InternalError.status, InternalError.code, "internal error", None)
+        return error_response(
+            HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error", None
+        )
     unauthenticated = _unauthenticated()
     if unauthenticated is not None:
         return domain_error_response(unauthenticated)
     if any(error.get("type") == "json_invalid" for error in errors):
         first = next(error for error in errors if error.get("type") == "json_invalid")
         return error_response(
-            MalformedJson.status,
-            MalformedJson.code,
+            HTTPStatus.BAD_REQUEST,
+            "malformed_json",
             "the request body is not valid JSON",
             {"error": first.get("ctx", {}).get("error"), "loc": list(first.get("loc", ()))},
         )
     return error_response(
-        ValidationFailed.status,
-        ValidationFailed.code,
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        "validation_error",
         "the request does not match the API's schema",
         _field_errors(errors),
     )
@@ -136,8 +128,8 @@ def on_request_validation_error(exc: RequestValidationError) -> Response[dict[st
 @app.exception_handler(RequestUnsupportedContentType)  # type: ignore[untyped-decorator]
 def on_unsupported_content_type(exc: RequestUnsupportedContentType) -> Response[dict[str, Any]]:
     return error_response(
-        UnsupportedMediaType.status,
-        UnsupportedMediaType.code,
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
         "send the body as application/json",
         _field_errors(exc.errors()),
     )
@@ -157,14 +149,14 @@ def on_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
     )
     if allowed:
         return error_response(
-            MethodNotAllowed.status,
-            MethodNotAllowed.code,
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            "method_not_allowed",
             f"{method} is not allowed on {path}",
             {"allowed": allowed},
             {"Allow": ", ".join(allowed)},
         )
     return error_response(
-        RouteNotFound.status, RouteNotFound.code, f"no route {method} {path}", {"path": path}
+        HTTPStatus.NOT_FOUND, "route_not_found", f"no route {method} {path}", {"path": path}
     )
 
 
@@ -173,7 +165,9 @@ def on_unexpected_error(exc: Exception) -> Response[dict[str, Any]]:
     # The last resort, so a bug still answers in the API's error shape.
     logger.exception("unhandled error")
     metrics.add_metric(name="UnhandledErrors", unit=MetricUnit.Count, value=1)
-    return error_response(InternalError.status, InternalError.code, "internal error", None)
+    return error_response(
+        HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error", None
+    )
 
 
 def _body_size(event: dict[str, Any]) -> int:

@@ -11,6 +11,7 @@ import pkgutil
 import re
 import tomllib
 from collections.abc import Iterator
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,36 @@ def test_no_code_is_spelled_outside_the_catalog() -> None:
                 if code not in CATALOG:
                     unknown.append(f"{path.relative_to(ROOT)}:{line}: {code!r}")
     assert not unknown, f"add these codes to jobscheduler/errors.py: {unknown}"
+
+
+def _spelled_statuses(tree: ast.AST) -> Iterator[tuple[int, int, str]]:
+    """`error_response(HTTPStatus.X, "code", ...)`: the status written next to a code."""
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "error_response"
+            and len(node.args) >= 2
+            and isinstance(node.args[0], ast.Attribute)
+            and isinstance(node.args[0].value, ast.Name)
+            and node.args[0].value.id == "HTTPStatus"
+            and isinstance(node.args[1], ast.Constant)
+        ):
+            status = HTTPStatus[node.args[0].attr].value
+            yield node.lineno, status, str(node.args[1].value)
+
+
+def test_a_status_written_next_to_a_code_is_the_catalogs() -> None:
+    wrong = []
+    for source in SOURCES:
+        for path in source.rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for line, status, code in _spelled_statuses(tree):
+                if code in CATALOG and CATALOG[code].status != status:
+                    wrong.append(f"{path.relative_to(ROOT)}:{line}: {code} is {status}")
+    assert not wrong, f"errors.py says otherwise: {wrong}"
+    sample = ast.parse('error_response(HTTPStatus.CONFLICT, "not_found", "m")\n')
+    assert list(_spelled_statuses(sample)) == [(1, 409, "not_found")]
 
 
 def test_the_literal_scan_finds_what_it_should() -> None:

@@ -20,7 +20,7 @@ from jobscheduler.errors import (
     CATALOG,
     DependencyUnavailable,
     InternalError,
-    MalformedJson,
+    MalformedBody,
     MethodNotAllowed,
     PayloadTooLarge,
     Unauthorized,
@@ -80,7 +80,7 @@ def _answers_every_route_can_give(public: bool, has_body: bool) -> set[int]:
     if not public:
         statuses |= {Unauthorized.status, ValidationFailed.status}
     if has_body:
-        statuses |= {MalformedJson.status, UnsupportedMediaType.status, ValidationFailed.status}
+        statuses |= {MalformedBody.status, UnsupportedMediaType.status, ValidationFailed.status}
     return statuses
 
 

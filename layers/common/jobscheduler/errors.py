@@ -73,8 +73,8 @@ _register(DomainError)
 # --- 400 -------------------------------------------------------------------------------
 
 
-class MalformedJson(DomainError):
-    """The body is not valid JSON (`details` says where parsing stopped)."""
+class MalformedBody(DomainError):
+    """A request body that is not JSON (the parser's complaint is in details)."""
 
     status = 400
     code = "malformed_json"
@@ -192,7 +192,8 @@ class PayloadTooLarge(DomainError):
 
 
 class UnsupportedMediaType(DomainError):
-    """A body that is not `application/json`."""
+    """A body sent as something other than JSON (a form, text): send Content-Type:
+    application/json."""
 
     status = 415
     code = "unsupported_media_type"

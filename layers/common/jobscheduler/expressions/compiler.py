@@ -170,7 +170,7 @@ def compile_schedule(
 ) -> CompiledSchedule:
     """Compile a schedule string (any accepted form) for EventBridge Scheduler.
 
-    Raises ``InvalidExpression`` for anything refused (``InvalidTimezone`` for an
+    Raises ``InvalidExpression`` for anything refused (``code="invalid_timezone"`` for an
     unknown zone); the message names the problem and ``suggestion`` proposes a fix.
     """
     tz_name = validate_timezone(timezone)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jobscheduler.errors import ForbiddenTarget
+from jobscheduler.errors import ValidationFailed
 from jobscheduler.models.tasks import LambdaTask, SequenceTask, SnsTask, SqsTask, Task
 from jobscheduler.settings import Settings
 
@@ -54,7 +54,8 @@ def refuse_own_resources(task: Task, settings: Settings) -> None:
         ):
             reason = "the scheduler's own executor function (use POST /schedules/{id}/run)"
         if reason:
-            raise ForbiddenTarget(
+            raise ValidationFailed(
                 f"{where} targets {reason}; tasks may not target the scheduler itself",
+                code="forbidden_target",
                 details=[{"loc": ["body", *where.split(".")], "msg": reason}],
             )
