@@ -18,7 +18,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1"})
@@ -265,20 +264,3 @@ def test_slugs_follow_github() -> None:
         "create-post-schedules---201--location"
     )
     assert anchors_of("# A\n## A\n```\n# not a heading\n```\n") == {"a", "a-1"}
-
-
-def test_mkdocs_nav_lists_every_page() -> None:
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-
-    def pages(node: object) -> list[str]:
-        if isinstance(node, str):
-            return [node]
-        if isinstance(node, list):
-            return [page for item in node for page in pages(item)]
-        if isinstance(node, dict):
-            return [page for value in node.values() for page in pages(value)]
-        return []
-
-    listed = pages(config["nav"])
-    on_disk = sorted(str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md"))
-    assert sorted(listed) == on_disk
