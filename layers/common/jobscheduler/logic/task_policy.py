@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from jobscheduler.errors import ValidationFailed
+from jobscheduler.errors import ForbiddenTarget, ValidationFailed
 from jobscheduler.logic import http_rules
 from jobscheduler.models.tasks import (
     EventBridgeTask,
@@ -126,9 +126,8 @@ def check_task(task: Task, settings: Settings) -> None:
         found = own_resource_reason(leaf, own)
         if found is not None:
             field, reason = found
-            raise ValidationFailed(
+            raise ForbiddenTarget(
                 f"{label} targets {reason} ({field}); tasks may not target the scheduler itself",
-                code="forbidden_target",
                 details=[{"loc": ["body", "task", *prefix, field], "msg": reason}],
             )
     problems = [
