@@ -5,6 +5,15 @@ The handlers run in this one process, so there is no per-invocation sandbox: the
 template's Timeout is reported through ``get_remaining_time_in_millis`` but not enforced
 (a thread cannot be killed), and both functions share one environment (the union of
 their variables; see ``merged_environment``).
+
+Isolation: a handler module keeps per-request state in globals (Powertools' resolver
+holds the current event on the app object, the Logger and Metrics buffer per
+invocation), so two threads inside one handler would read each other's request. Each
+function therefore has one execution environment, as if its reserved concurrency were
+1: invocations of one function run one at a time, different functions in parallel. A
+caller that cannot get the environment within the function's Timeout gets Lambda's
+throttling error (TooManyRequestsException), which also ends the wait of a function
+that (through HTTP) invokes itself.
 """
 
 from __future__ import annotations
@@ -13,7 +22,8 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +31,77 @@ from local.resources import FUNCTION_TYPE, Stack
 from local.template import ACCOUNT_ID, REGION, resources_of_type
 
 Handler = Callable[[dict[str, Any], Any], Any]
+# Called after each invocation (whatever its outcome) with the function's logical id and
+# the event: the state file's cue that something may have changed.
+OnInvoked = Callable[[str, Any], None]
+
+
+class TooManyRequestsError(RuntimeError):
+    """Lambda's throttling error: the function's execution environment stayed busy."""
+
+    code = "TooManyRequestsException"
+
+    def __init__(self, name: str, waited_s: float) -> None:
+        super().__init__(
+            f"Rate Exceeded: {name} was busy for {waited_s:.0f}s (one execution "
+            "environment per function locally)"
+        )
+
+
+class SnapshotGate:
+    """Lets the state file see the stack between invocations, never in the middle of one
+    (a create writes its item, then its entry, then the item again).
+
+    Invocations pass in shared mode; a snapshot waits, bounded, until none is running
+    and holds new ones back meanwhile (so a steady stream cannot starve it). If the wait
+    runs out (an invocation that waits on another one, e.g. a task calling the local
+    API), the snapshot gives up and lets everything through; the caller retries later.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._running = 0
+        self._snapshot_wanted = False
+        self._snapshot_held = False
+
+    @contextmanager
+    def invocation(self) -> Iterator[None]:
+        with self._cond:
+            while self._snapshot_wanted or self._snapshot_held:
+                self._cond.wait()
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                if self._running == 0:
+                    self._cond.notify_all()
+
+    @contextmanager
+    def quiet(self, timeout_s: float) -> Iterator[bool]:
+        """Yields True while no invocation runs (none can start), False if the stack did
+        not become quiet within timeout_s."""
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while self._snapshot_wanted or self._snapshot_held:
+                self._cond.wait()
+            self._snapshot_wanted = True
+            try:
+                while self._running and (remaining := deadline - time.monotonic()) > 0:
+                    self._cond.wait(remaining)
+                quiet = self._running == 0
+                self._snapshot_held = quiet
+            finally:
+                self._snapshot_wanted = False
+                self._cond.notify_all()
+        try:
+            yield quiet
+        finally:
+            if quiet:
+                with self._cond:
+                    self._snapshot_held = False
+                    self._cond.notify_all()
 
 
 class FunctionNotFoundError(LookupError):
@@ -87,8 +168,10 @@ class FunctionRegistry:
     """Resolves a function name, ARN (optionally qualified) or logical id and runs the
     handler template.yaml names for it."""
 
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, *, on_invoked: OnInvoked | None = None) -> None:
         self.stack = stack
+        self.on_invoked = on_invoked
+        self.gate = SnapshotGate()
         globals_fn = stack.template.get("Globals", {}).get("Function", {})
         self.specs: dict[str, FunctionSpec] = {}
         for logical, resource in resources_of_type(stack.template, FUNCTION_TYPE).items():
@@ -102,6 +185,8 @@ class FunctionRegistry:
             )
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
+        # One execution environment per function (see the module docstring).
+        self._environments = {logical: threading.Lock() for logical in self.specs}
 
     def resolve(self, name_or_arn: str) -> FunctionSpec:
         """Accepts `name`, `name:qualifier`, a (qualified) ARN, or the logical id."""
@@ -129,10 +214,23 @@ class FunctionRegistry:
             return self._handlers[logical_id]
 
     def invoke(self, name_or_arn: str, event: Any, request_id: str | None = None) -> Any:
-        """Run the handler with the event; exceptions propagate (callers map them)."""
+        """Run the handler with the event, alone in its function's execution environment;
+        exceptions propagate (callers map them). Raises TooManyRequestsError when the
+        environment stays busy for the function's Timeout."""
         spec = self.resolve(name_or_arn)
         handler = self.handler(spec.logical_id)
-        return handler(event, LambdaContext(spec, request_id))
+        environment = self._environments[spec.logical_id]
+        if not environment.acquire(timeout=spec.timeout_s):
+            raise TooManyRequestsError(spec.name, spec.timeout_s)
+        try:
+            with self.gate.invocation():
+                # The context (and its deadline) starts when the handler does, not while
+                # the request queued.
+                return handler(event, LambdaContext(spec, request_id))
+        finally:
+            environment.release()
+            if self.on_invoked is not None:
+                self.on_invoked(spec.logical_id, event)
 
 
 def error_payload(exc: BaseException, request_id: str) -> dict[str, Any]:
