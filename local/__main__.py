@@ -19,7 +19,7 @@ from local.options import DEFAULT_STACK, Options, PortUnavailableError, check_po
 
 # A stop that takes longer than this (an invocation that does not end, a lock held by
 # the interrupted startup) is cut short: the state file was saved as it changed.
-STOP_GRACE_S = 5.0
+STOP_GRACE_S = 10.0
 
 
 class StopRequestedError(BaseException):
@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         signals.starting = False
         print(f"cannot start the local stack: {exc.strerror}", file=sys.stderr, flush=True)
         return 1
+    ports = ", ".join(f"{what} :{port}" for what, port, _, _ in options.listeners())
+    print(f"starting the local stack ({ports})...", file=sys.stderr, flush=True)
     stack = None
     try:
         from local.app import LocalStack  # boto3, moto and the handlers: seconds

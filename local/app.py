@@ -242,6 +242,10 @@ class LocalStack:
     def _save_loop(self) -> None:
         """Save after each change, coalescing the changes of the next save_delay_s: the
         file is at most about that (plus one snapshot) behind the stack."""
+        if self.store is not None:
+            # moto builds its SSM store on first use (~2 s): pay that here, not while a
+            # snapshot holds invocations back.
+            self.store.warm_up()
         while not self._saver_stop.is_set():
             if not self._changed.wait(0.5):
                 continue
@@ -274,14 +278,22 @@ class LocalStack:
     def stop(self) -> None:
         """Stop taking requests, save the state, let running work finish, stop moto."""
         self._saver_stop.set()
-        for server in (self.api, self.lambda_api):
-            if server is not None:
-                server.shutdown()
-                server.server_close()
+        if self.printer is not None:
+            self.printer.stop(wait=False)  # its long poll ends while the rest stops
+        servers = [server for server in (self.api, self.lambda_api) if server is not None]
+        # Each shutdown waits for its loop's next poll: wait for them together.
+        stoppers = [threading.Thread(target=server.shutdown) for server in servers]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper, server in zip(stoppers, servers, strict=True):
+            stopper.join()
+            server.server_close()
         # Saved before waiting for running work, which may outlast the stop's grace
         # period; saved again after it if it ends in time.
         if self.store is not None and self._ready:
             self.save()
+        if self.registry is not None:
+            self.registry.close()  # queued invocations give up; running ones finish
         if self.emulator is not None:
             self.emulator.stop()
         if self.lambda_api is not None:

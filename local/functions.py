@@ -48,6 +48,10 @@ class TooManyRequestsError(RuntimeError):
         )
 
 
+class StackStoppingError(RuntimeError):
+    """The stack is stopping: an invocation that had not started yet will not start."""
+
+
 class SnapshotGate:
     """Lets the state file see the stack between invocations, never in the middle of one
     (a create writes its item, then its entry, then the item again).
@@ -187,6 +191,7 @@ class FunctionRegistry:
         self._lock = threading.Lock()
         # One execution environment per function (see the module docstring).
         self._environments = {logical: threading.Lock() for logical in self.specs}
+        self._closing = threading.Event()
 
     def resolve(self, name_or_arn: str) -> FunctionSpec:
         """Accepts `name`, `name:qualifier`, a (qualified) ARN, or the logical id."""
@@ -213,15 +218,31 @@ class FunctionRegistry:
                 self._handlers[logical_id] = self.stack.load_handler(logical_id)
             return self._handlers[logical_id]
 
+    def close(self) -> None:
+        """Stopping: invocations still waiting for their environment give up."""
+        self._closing.set()
+
+    def _acquire(self, spec: FunctionSpec) -> None:
+        environment = self._environments[spec.logical_id]
+        deadline = time.monotonic() + spec.timeout_s
+        # In short waits, so that a stop is heard by those still queued.
+        while not environment.acquire(timeout=min(0.2, max(0.0, deadline - time.monotonic()))):
+            if self._closing.is_set():
+                raise StackStoppingError(f"{spec.name}: the local stack is stopping")
+            if time.monotonic() >= deadline:
+                raise TooManyRequestsError(spec.name, spec.timeout_s)
+        if self._closing.is_set():
+            environment.release()
+            raise StackStoppingError(f"{spec.name}: the local stack is stopping")
+
     def invoke(self, name_or_arn: str, event: Any, request_id: str | None = None) -> Any:
         """Run the handler with the event, alone in its function's execution environment;
         exceptions propagate (callers map them). Raises TooManyRequestsError when the
         environment stays busy for the function's Timeout."""
         spec = self.resolve(name_or_arn)
         handler = self.handler(spec.logical_id)
+        self._acquire(spec)
         environment = self._environments[spec.logical_id]
-        if not environment.acquire(timeout=spec.timeout_s):
-            raise TooManyRequestsError(spec.name, spec.timeout_s)
         try:
             with self.gate.invocation():
                 # The context (and its deadline) starts when the handler does, not while

@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from local.functions import TooManyRequestsError
+from local.functions import StackStoppingError, TooManyRequestsError
 from local.template import ACCOUNT_ID, Resolver, load_template, resources_of_type
 
 API_ID = "local000api"
@@ -340,6 +340,9 @@ class _Handler(BaseHTTPRequestHandler):
         """The stdlib's protocol errors (unknown method, request line or headers too long,
         malformed request line) as API Gateway's JSON, never an HTML page."""
         self.close_connection = True
+        # A request line the stdlib takes for HTTP/0.9 would get a body without status
+        # line or headers; answer as HTTP/1.1 (API Gateway speaks no 0.9).
+        self.request_version = self.protocol_version
         self._gateway_error(_GATEWAY_ERRORS.get(code, HTTPStatus(code)))
 
     def _gateway_error(self, status: HTTPStatus, headers: Sequence[tuple[str, str]] = ()) -> None:
@@ -349,7 +352,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _refusal(self) -> tuple[HTTPStatus, int]:
         """What API Gateway refuses before invoking anything: (status, body length); the
         status is 200 when the request may go on."""
-        if self.command.upper() not in ROUTABLE_METHODS:
+        if self.command not in ROUTABLE_METHODS:  # methods are case-sensitive
             return HTTPStatus.NOT_FOUND, 0
         if len(self.requestline) > MAX_REQUEST_LINE_AND_HEADERS:
             return HTTPStatus.REQUEST_URI_TOO_LONG, 0
@@ -390,7 +393,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             result = self.server.invoke(event)
             status, headers, data = map_response(result)
-        except TooManyRequestsError as exc:
+        except (TooManyRequestsError, StackStoppingError) as exc:
             print(f"api {self.command} {self.path}: {exc}", file=sys.stderr)
             status, headers = 503, [("Content-Type", "application/json")]
             data = b'{"message":"Service Unavailable"}'
@@ -429,6 +432,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class ApiServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when many clients connect at
+    # once (60 parallel requests did).
+    request_queue_size = 128
 
     def __init__(
         self,

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 from local.functions import (
     FunctionNotFoundError,
     FunctionRegistry,
+    StackStoppingError,
     TooManyRequestsError,
     error_payload,
 )
@@ -131,6 +132,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class LambdaApiServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when many clients connect at
+    # once (60 parallel requests did).
+    request_queue_size = 128
 
     def __init__(
         self,
@@ -153,6 +157,8 @@ class LambdaApiServer(ThreadingHTTPServer):
         for attempt in range(ASYNC_RETRIES + 1):
             try:
                 self.registry.invoke(logical_id, event, request_id)
+                return
+            except StackStoppingError:
                 return
             except Exception as exc:
                 print(

@@ -48,7 +48,9 @@ class MotoServer:
         self._server = make_server(
             "127.0.0.1", self.port, app, threaded=True, request_handler=MotoRequestHandler
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.1,), name="moto", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

@@ -393,6 +393,8 @@ class SchedulerEmulator:
             self._complete(entry)
 
     def _failed(self, entry: Entry, job: _Job, payload: str, exc: Exception) -> None:
+        if self._stop.is_set():
+            return  # the stack is stopping: not the target's failure, nothing to dead-letter
         policy = entry.target.get("RetryPolicy") or {}
         max_retries = int(policy.get("MaximumRetryAttempts", 185))
         max_age = float(policy.get("MaximumEventAgeInSeconds", 86400))

@@ -129,6 +129,11 @@ class StateStore:
         )
         return snapshot
 
+    def warm_up(self) -> None:
+        """One cheap read of each service the snapshot uses, outside any snapshot."""
+        with contextlib.suppress(Exception):
+            self.c["ssm"].get_parameters_by_path(Path=self.secret_prefix, MaxResults=1)
+
     def _schedules(self) -> list[dict[str, Any]]:
         scheduler = self.c["scheduler"]
         schedules: list[dict[str, Any]] = []
