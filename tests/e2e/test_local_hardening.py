@@ -350,9 +350,9 @@ def test_kill_9_loses_no_acknowledged_change_and_never_splits_items_from_entries
 
     second = start_stack("--state-file", str(state))
     try:
-        for schedule_id, status in expected.items():
+        for schedule_id, want in expected.items():
             got, body = second.request("GET", f"/schedules/{schedule_id}", token="k9")
-            assert (got, body.get("status")) == (200, status), body
+            assert (got, body.get("status")) == (200, want), body
         restored = {
             item["SK"]["S"].removeprefix("SCHEDULE#"): item["status"]["S"]
             for page in second.client("dynamodb")
