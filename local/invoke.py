@@ -13,6 +13,7 @@ with events/api-create.json is the one the other samples then reach.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -112,8 +113,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"unknown function {args.function!r}; the template has: {names}", file=sys.stderr)
             return 2
         request_id = str(uuid.uuid4())
+        # stdout is for the result alone (as with `sam local invoke`): the handler's logs,
+        # which Powertools writes to stdout, go to stderr. The handler is imported inside
+        # too, since its Logger picks its stream then.
         try:
-            result = registry.invoke(spec.logical_id, event, request_id)
+            with contextlib.redirect_stdout(sys.stderr):
+                result = registry.invoke(spec.logical_id, event, request_id)
         except Exception as exc:
             traceback.print_exc()
             print(json.dumps(error_payload(exc, request_id), indent=2))
