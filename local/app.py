@@ -142,7 +142,13 @@ class LocalStack:
                     f"{len(data.get('schedules', []))} schedule entries"
                 )
 
-        registry = self.registry = FunctionRegistry(stack, on_invoked=self._on_invoked)
+        # A snapshot waits for the API's invocations (short; their transitions pair an
+        # item with its entries), not for the executor's: a run can last minutes, and
+        # one caught midway is what a crash there would leave, which the executor's
+        # claims are built to take over.
+        registry = self.registry = FunctionRegistry(
+            stack, on_invoked=self._on_invoked, gated=("ApiFunction",)
+        )
         for logical in registry.specs:
             try:
                 registry.handler(logical)  # import now: the first request should not pay

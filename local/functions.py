@@ -22,8 +22,8 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,12 +54,13 @@ class StackStoppingError(RuntimeError):
 
 class SnapshotGate:
     """Lets the state file see the stack between invocations, never in the middle of one
-    (a create writes its item, then its entry, then the item again).
+    (a create writes its item, then its entry, then the item again). Which functions
+    pass through it is the registry's `gated` argument.
 
     Invocations pass in shared mode; a snapshot waits, bounded, until none is running
     and holds new ones back meanwhile (so a steady stream cannot starve it). If the wait
-    runs out (an invocation that waits on another one, e.g. a task calling the local
-    API), the snapshot gives up and lets everything through; the caller retries later.
+    runs out (a slow invocation), the snapshot gives up and lets everything through; the
+    caller retries later.
     """
 
     def __init__(self) -> None:
@@ -172,10 +173,18 @@ class FunctionRegistry:
     """Resolves a function name, ARN (optionally qualified) or logical id and runs the
     handler template.yaml names for it."""
 
-    def __init__(self, stack: Stack, *, on_invoked: OnInvoked | None = None) -> None:
+    def __init__(
+        self,
+        stack: Stack,
+        *,
+        on_invoked: OnInvoked | None = None,
+        gated: Collection[str] = (),
+    ) -> None:
+        """gated: logical ids whose invocations a snapshot waits for (see SnapshotGate)."""
         self.stack = stack
         self.on_invoked = on_invoked
         self.gate = SnapshotGate()
+        self._gated = frozenset(gated)
         globals_fn = stack.template.get("Globals", {}).get("Function", {})
         self.specs: dict[str, FunctionSpec] = {}
         for logical, resource in resources_of_type(stack.template, FUNCTION_TYPE).items():
@@ -244,7 +253,10 @@ class FunctionRegistry:
         self._acquire(spec)
         environment = self._environments[spec.logical_id]
         try:
-            with self.gate.invocation():
+            gate: AbstractContextManager[None] = (
+                self.gate.invocation() if spec.logical_id in self._gated else nullcontext()
+            )
+            with gate:
                 # The context (and its deadline) starts when the handler does, not while
                 # the request queued.
                 return handler(event, LambdaContext(spec, request_id))

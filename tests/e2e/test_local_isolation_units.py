@@ -235,3 +235,22 @@ def test_personalise_puts_the_given_ids_in_place_of_the_samples() -> None:
     assert out.count("sch_zzzzzzzzzzzzzzzzzzzz") == 3
     assert out.count("/executions/20270101T000000Z") == 2
     assert personalise(text, None, None) == text
+
+
+def test_a_snapshot_holds_back_gated_functions_only() -> None:
+    registry = FunctionRegistry(plan(), gated=("ApiFunction",))
+    registry._handlers = {"ApiFunction": Probe(0), "ExecutorFunction": Probe(0)}
+    api_done = threading.Event()
+
+    def call_api() -> None:
+        registry.invoke("ApiFunction", {})
+        api_done.set()
+
+    with registry.gate.quiet(1) as quiet:
+        assert quiet
+        registry.invoke("ExecutorFunction", {})  # not held: would block the test otherwise
+        caller = threading.Thread(target=call_api)
+        caller.start()
+        assert not api_done.wait(0.3)  # held while the snapshot is taken
+    assert api_done.wait(5)
+    caller.join(5)
