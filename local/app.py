@@ -142,12 +142,18 @@ class LocalStack:
                     f"{len(data.get('schedules', []))} schedule entries"
                 )
 
+        # The API runs one request at a time (its resolver keeps the request on the app
+        # object); the executor's runs depend on their payload alone, so they run side
+        # by side as in Lambda and a slow target never delays another schedule's fire.
         # A snapshot waits for the API's invocations (short; their transitions pair an
         # item with its entries), not for the executor's: a run can last minutes, and
         # one caught midway is what a crash there would leave, which the executor's
         # claims are built to take over.
         registry = self.registry = FunctionRegistry(
-            stack, on_invoked=self._on_invoked, gated=("ApiFunction",)
+            stack,
+            on_invoked=self._on_invoked,
+            gated=("ApiFunction",),
+            concurrent=("ExecutorFunction",),
         )
         for logical in registry.specs:
             try:

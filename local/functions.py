@@ -6,12 +6,13 @@ template's Timeout is reported through ``get_remaining_time_in_millis`` but not 
 (a thread cannot be killed), and both functions share one environment (the union of
 their variables; see ``merged_environment``).
 
-Isolation: a handler module keeps per-request state in globals (Powertools' resolver
-holds the current event on the app object, the Logger and Metrics buffer per
-invocation), so two threads inside one handler would read each other's request. Each
-function therefore has one execution environment, as if its reserved concurrency were
-1: invocations of one function run one at a time, different functions in parallel. A
-caller that cannot get the environment within the function's Timeout gets Lambda's
+Isolation: Lambda gives each concurrent invocation an execution environment of its own,
+and a handler may keep a request's state in module globals. The API's does: Powertools'
+resolver holds the current event on the app object, so two threads inside it would
+answer each other's request. A function therefore has one execution environment (runs
+one invocation at a time, as if its reserved concurrency were 1) unless the registry is
+told it is `concurrent`: a handler whose result and writes depend on its event alone.
+A caller that cannot get the environment within the function's Timeout gets Lambda's
 throttling error (TooManyRequestsException), which also ends the wait of a function
 that (through HTTP) invokes itself.
 """
@@ -179,12 +180,15 @@ class FunctionRegistry:
         *,
         on_invoked: OnInvoked | None = None,
         gated: Collection[str] = (),
+        concurrent: Collection[str] = (),
     ) -> None:
-        """gated: logical ids whose invocations a snapshot waits for (see SnapshotGate)."""
+        """gated: logical ids whose invocations a snapshot waits for (see SnapshotGate).
+        concurrent: logical ids that may run several invocations at once (see above)."""
         self.stack = stack
         self.on_invoked = on_invoked
         self.gate = SnapshotGate()
         self._gated = frozenset(gated)
+        self._concurrent = frozenset(concurrent)
         globals_fn = stack.template.get("Globals", {}).get("Function", {})
         self.specs: dict[str, FunctionSpec] = {}
         for logical, resource in resources_of_type(stack.template, FUNCTION_TYPE).items():
@@ -198,8 +202,10 @@ class FunctionRegistry:
             )
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
-        # One execution environment per function (see the module docstring).
-        self._environments = {logical: threading.Lock() for logical in self.specs}
+        # One execution environment per function not `concurrent` (module docstring).
+        self._environments = {
+            logical: threading.Lock() for logical in self.specs if logical not in concurrent
+        }
         self._closing = threading.Event()
 
     def resolve(self, name_or_arn: str) -> FunctionSpec:
@@ -231,8 +237,13 @@ class FunctionRegistry:
         """Stopping: invocations still waiting for their environment give up."""
         self._closing.set()
 
-    def _acquire(self, spec: FunctionSpec) -> None:
-        environment = self._environments[spec.logical_id]
+    def _acquire(self, spec: FunctionSpec) -> threading.Lock | None:
+        """The function's environment, acquired (None: the function is concurrent)."""
+        if self._closing.is_set():
+            raise StackStoppingError(f"{spec.name}: the local stack is stopping")
+        environment = self._environments.get(spec.logical_id)
+        if environment is None:
+            return None
         deadline = time.monotonic() + spec.timeout_s
         # In short waits, so that a stop is heard by those still queued.
         while not environment.acquire(timeout=min(0.2, max(0.0, deadline - time.monotonic()))):
@@ -243,6 +254,7 @@ class FunctionRegistry:
         if self._closing.is_set():
             environment.release()
             raise StackStoppingError(f"{spec.name}: the local stack is stopping")
+        return environment
 
     def invoke(self, name_or_arn: str, event: Any, request_id: str | None = None) -> Any:
         """Run the handler with the event, alone in its function's execution environment;
@@ -250,8 +262,7 @@ class FunctionRegistry:
         environment stays busy for the function's Timeout."""
         spec = self.resolve(name_or_arn)
         handler = self.handler(spec.logical_id)
-        self._acquire(spec)
-        environment = self._environments[spec.logical_id]
+        environment = self._acquire(spec)
         try:
             gate: AbstractContextManager[None] = (
                 self.gate.invocation() if spec.logical_id in self._gated else nullcontext()
@@ -261,7 +272,8 @@ class FunctionRegistry:
                 # the request queued.
                 return handler(event, LambdaContext(spec, request_id))
         finally:
-            environment.release()
+            if environment is not None:
+                environment.release()
             if self.on_invoked is not None:
                 self.on_invoked(spec.logical_id, event)
 

@@ -254,3 +254,12 @@ def test_a_snapshot_holds_back_gated_functions_only() -> None:
         assert not api_done.wait(0.3)  # held while the snapshot is taken
     assert api_done.wait(5)
     caller.join(5)
+
+
+def test_a_concurrent_function_runs_side_by_side() -> None:
+    registry = FunctionRegistry(plan(), concurrent=("ExecutorFunction",))
+    executor = Probe(pause_s=0.2)
+    registry._handlers = {"ExecutorFunction": executor}
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: registry.invoke("ExecutorFunction", {"n": n}), range(8)))
+    assert executor.most > 1
