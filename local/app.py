@@ -277,9 +277,9 @@ class LocalStack:
                 if not quiet:
                     return False
                 snapshot = self.store.snapshot(self.emulator.persistent_state())
-            content = self.store.dumps({**snapshot, "saved_at": None})
+            content = self.store.dumps(snapshot)
             if content != self._last_saved:
-                self.store.write(self.store.dumps(snapshot))
+                self.store.write(content)
                 self._last_saved = content
                 self.saves += 1
             return True

@@ -23,7 +23,7 @@ class Options:
     verbose: bool = False
     stack_name: str = DEFAULT_STACK
     # How long the state file waits for more changes before it writes them together.
-    save_delay_s: float = 0.3
+    save_delay_s: float = 0.2
     print_events: bool = True
 
     def listeners(self) -> list[tuple[str, int, str, str]]:

@@ -116,7 +116,6 @@ class StateStore:
         snapshot: dict[str, Any] = _encode(
             {
                 "version": VERSION,
-                "saved_at": datetime.now(UTC),
                 "table_items": items,
                 "schedules": schedules,
                 "sns_subscriptions": subscriptions,
