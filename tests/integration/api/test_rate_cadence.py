@@ -62,7 +62,7 @@ def test_rate_without_start_at_keeps_its_grid_through_pause_resume_and_patch(
     patched = api.request(
         "update",
         path=f"/schedules/{sid}",
-        body={"flexible_window_minutes": 5},
+        body={"flexible_window_minutes": 15},
         headers={"if-match": '"3"'},
     )
     assert patched.status == 200, patched.text
@@ -96,3 +96,4 @@ def test_cron_entry_still_drops_a_past_start(api: Api, monkeypatch: pytest.Monke
     _clock(monkeypatch, T0 + timedelta(days=2))
     assert api.request("pause", path=f"/schedules/{sid}/pause").status == 200
     assert "StartDate" not in _entry(sid)
+
