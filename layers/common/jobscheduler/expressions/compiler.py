@@ -65,6 +65,17 @@ def _min_gap_seconds(specs: list[CronSpec]) -> int:
     return min(gaps) * 60
 
 
+def _refuse_undocumented(spec: CronSpec, source: str) -> None:
+    """Scheduler documents L and nW in day-of-month, L and # in day-of-week, and not
+    LW: a new schedule may not rely on it (stored ones still preview)."""
+    if spec.dom == ("LW", 0):
+        raise InvalidExpression(
+            f"{source!r}: 'LW' (last weekday of the month) is not in EventBridge "
+            "Scheduler's documented cron syntax (it documents L, nW and d#n), so it is "
+            "not accepted; 'L' is the last day of the month and '6L' its last Friday",
+        )
+
+
 def _always_fires(expression: str) -> bool:
     """True when a recurring expression certainly has future runs: a rate, or a cron
     without a year limit whose day/month combination exists (checked when parsed; a
@@ -196,6 +207,7 @@ def compile_schedule(
         if isinstance(parsed, RateSpec):
             expressions, gap = [parsed.render()], parsed.seconds
         else:
+            _refuse_undocumented(parsed, text)
             expressions, gap = [parsed.render()], _min_gap_seconds([parsed])
         return _recurring(
             expressions, gap, text, "eventbridge", tz_name, now_utc, policy, start, end
