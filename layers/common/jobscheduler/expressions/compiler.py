@@ -182,11 +182,59 @@ def compile_schedule(
     """Compile a schedule string (any accepted form) for EventBridge Scheduler.
 
     Raises ``InvalidExpression`` for anything refused (``code="invalid_timezone"`` for an
-    unknown zone); the message names the problem and ``suggestion`` proposes a fix.
+    unknown zone); the message names the problem and ``suggestion`` proposes a fix that
+    compiles as it is (a suggestion that would not is dropped, never shown).
     """
+    now_utc = _utc(now) if now is not None else datetime.now(UTC)
+    try:
+        return _compile(schedule, timezone, now_utc, start_at, end_at, policy)
+    except InvalidExpression as error:
+        if error.suggestion is not None and not _suggestion_works(
+            error, schedule, timezone, now_utc, start_at, end_at, policy
+        ):
+            _drop_suggestion(error)
+        raise
+
+
+def _suggestion_works(
+    error: InvalidExpression,
+    schedule: str,
+    timezone: str,
+    now: datetime,
+    start_at: datetime | None,
+    end_at: datetime | None,
+    policy: SchedulePolicy | None,
+) -> bool:
+    suggestion = error.suggestion
+    assert suggestion is not None
+    try:
+        if error.code == "invalid_timezone":
+            validate_timezone(suggestion)
+        elif suggestion != schedule:
+            _compile(suggestion, timezone, now, start_at, end_at, policy)
+        else:
+            return False
+    except InvalidExpression:
+        return False
+    return True
+
+
+def _drop_suggestion(error: InvalidExpression) -> None:
+    error.suggestion = None
+    if isinstance(error.details, dict):
+        error.details = {k: v for k, v in error.details.items() if k != "suggestion"} or None
+
+
+def _compile(
+    schedule: str,
+    timezone: str,
+    now_utc: datetime,
+    start_at: datetime | None,
+    end_at: datetime | None,
+    policy: SchedulePolicy | None,
+) -> CompiledSchedule:
     tz_name = validate_timezone(timezone)
     policy = policy or _DEFAULT_POLICY
-    now_utc = _utc(now) if now is not None else datetime.now(UTC)
     start = _utc(start_at) if start_at is not None else None
     end = _utc(end_at) if end_at is not None else None
     if start is not None and end is not None and end <= start:

@@ -232,6 +232,17 @@ def check_can_fire(spec: CronSpec, source: str) -> None:
         raise InvalidExpression(f"{source!r} can never run: day {spec.dom[1]} does not exist")
 
 
+def _unit_hint(value: int, unit: str) -> str | None:
+    """The same interval in a unit Scheduler knows, only when it is the same interval."""
+    if unit == "week" and value > 0:
+        days = value * 7
+        return f"rate({days} days)"
+    if unit == "month" and 0 < value <= 12:
+        # A month is not a fixed length: the cron that runs on the 1st every N months.
+        return "cron(0 0 1 * ? *)" if value == 1 else f"cron(0 0 1 1/{value} ? *)"
+    return None
+
+
 def parse_rate_body(body: str) -> RateSpec:
     source = f"rate({body})"
     match = _RATE_BODY.match(body)
@@ -253,7 +264,7 @@ def parse_rate_body(body: str) -> RateSpec:
         raise InvalidExpression(
             f"{source!r}: unknown rate unit {match.group('unit')!r}; use minute(s), hour(s) "
             "or day(s)",
-            suggestion=f"rate({value} minutes)" if value != 1 else "rate(1 minute)",
+            suggestion=_unit_hint(value, base),
         )
     if value == 0:
         raise InvalidExpression(

@@ -16,6 +16,7 @@ has no day-of-week step): ``*/2`` is SUN,TUE,THU,SAT and ``1-7/2`` MON,WED,FRI,S
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from jobscheduler.errors import InvalidExpression
@@ -93,7 +94,7 @@ def compile_unix(text: str) -> list[CronSpec]:
         if "?" in fields[2:5] or _looks_like_year(fields[5]):
             raise InvalidExpression(
                 f"{text!r} has 6 fields: EventBridge cron must be written as cron(...)",
-                suggestion=f"cron({stripped})",
+                suggestion=_eventbridge_six(fields),
             )
         raise InvalidExpression(
             f"{text!r} has 6 fields: a seconds field is not supported; EventBridge "
@@ -156,12 +157,10 @@ def _day_specs(
         return [_checked(CronSpec(minutes, hours, _ALL_DAYS, months, None, _ALL_YEARS), text)]
     specs: list[CronSpec] = []
     by_dom = CronSpec(minutes, hours, doms, months, None, _ALL_YEARS)
-    try:
+    # Unix ORs the days: a day-of-month part that never exists (Feb 30) simply adds
+    # nothing, so only the day-of-week part is kept.
+    with contextlib.suppress(InvalidExpression):
         specs.append(_checked(by_dom, text))
-    except InvalidExpression:
-        # Unix ORs the days: a day-of-month part that never exists (Feb 30) simply adds
-        # nothing, so only the day-of-week part is kept.
-        pass
     specs.append(CronSpec(minutes, hours, None, months, dows, _ALL_YEARS))
     return specs
 
@@ -169,6 +168,17 @@ def _day_specs(
 def _checked(spec: CronSpec, text: str) -> CronSpec:
     check_can_fire(spec, text)
     return spec
+
+
+def _eventbridge_six(fields: list[str]) -> str:
+    """A 6-field cron written as cron(...), with '?' in the day field left open."""
+    minute, hour, dom, month, dow, year = fields
+    if "?" not in (dom, dow):
+        if dow == "*":
+            dow = "?"
+        elif dom == "*":
+            dom = "?"
+    return f"cron({minute} {hour} {dom} {month} {dow} {year})"
 
 
 def _eventbridge_hint(fields: list[str]) -> str:
