@@ -302,7 +302,7 @@ def _clauses() -> list[tuple[re.Pattern[str], Handler]]:
             _h_relative,
         ),
         (
-            re.compile(r"^in\s+(?:an?\s+)?(?:half\s+an?|(?P<q>quarter\s+of\s+an?))\s+hour\b"),
+            re.compile(r"^in\s+(?:an?\s+)?(?:half(?:\s+an?)?|(?P<q>quarter\s+of\s+an?))\s+hour\b"),
             _h_half_hour,
         ),
         (re.compile(r"^(?:the\s+)?day\s+after\s+tomorrow\b"), _h_after_tomorrow),
@@ -321,14 +321,14 @@ def _clauses() -> list[tuple[re.Pattern[str], Handler]]:
         (
             re.compile(
                 rf"^(?:on\s+)?(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
-                rf"(?P<m>{_MONTH})\b(?:,?\s+(?P<y>\d{{4}})\b)?"
+                rf"(?P<m>{_MONTH})\b(?:\s*,?\s+(?P<y>\d{{4}})\b)?"
             ),
             _h_date,
         ),
         (
             re.compile(
                 rf"^(?:on\s+)?(?P<m>{_MONTH})\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b"
-                r"(?:,?\s+(?P<y>\d{4})\b)?"
+                r"(?:\s*,?\s+(?P<y>\d{4})\b)?"
             ),
             _h_date,
         ),

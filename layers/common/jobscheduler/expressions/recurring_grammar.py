@@ -33,6 +33,7 @@ from jobscheduler.errors import InvalidExpression
 from jobscheduler.expressions.english_one_off import parse_clock, with_part_of_day
 from jobscheduler.expressions.eventbridge import CronSpec, DomSpecial, DowSpecial, RateSpec
 from jobscheduler.expressions.vocabulary import NotUnderstood
+from jobscheduler.expressions.zones import abbreviation_refusal
 
 _ALL_YEARS = frozenset(range(1970, 2200))
 _ALL_DAYS = frozenset(range(1, 32))
@@ -329,6 +330,14 @@ def _h_times(m: re.Match[str], s: _State) -> None:
             s.clock.append(parse_clock(part))
 
 
+def _h_half_past(m: re.Match[str], s: _State) -> None:
+    (hour, _), meridiem = parse_clock(m.group("h"))
+    minute = {"half past": 30, "quarter past": 15, "quarter to": 45}[m.group("q")]
+    if m.group("q") == "quarter to":
+        hour = (hour - 1) % 24
+    s.clock.append(((hour, minute), meridiem))
+
+
 def _h_part(m: re.Match[str], s: _State) -> None:
     part = m.group("p")
     if s.part is not None and s.part != part:
@@ -387,6 +396,12 @@ def _h_week_parity(m: re.Match[str], s: _State) -> None:
         "'rate(14 days)' with start_at at the first run, or say 'of the month' for the "
         "n-th weekday of each month",
     )
+
+
+_DAY_HANDLERS: frozenset[Handler] = frozenset(
+    {_h_days, _h_weekdays, _h_doms, _h_nth_dow, _h_last_day, _h_month_day}
+)
+_TIME_HANDLERS: frozenset[Handler] = frozenset({_h_times, _h_half_past})
 
 
 @lru_cache(maxsize=1)
@@ -485,6 +500,13 @@ def _clause_table() -> list[tuple[re.Pattern[str], Handler]]:
         ),
         (
             re.compile(
+                r"^(?:at\s+)?(?P<q>half past|quarter past|quarter to)\s+"
+                r"(?P<h>\d{1,2}(?:\s*(?:am|pm))?|noon|midnight)(?=\s|,|$)(?!\s+(?:minutes?\b|past\b))"
+            ),
+            _h_half_past,
+        ),
+        (
+            re.compile(
                 r"^(?:at\s+)?(?:(?P<quarter>quarter past|half past|quarter to)|"
                 r"(?P<top>(?:on|at)\s+the\s+(?:top\s+of\s+the\s+hour|hour|half\s+hour))|"
                 r":(?P<minute>\d{2})|(?P<minute2>\d{1,2})\s+(?:minutes?\s+)?past)(?:\s+(?:the|every|each)\s+hour)?\b"
@@ -535,15 +557,25 @@ def _normalise(text: str) -> str:
 def _clauses(text: str, source: str) -> _State:
     state = _State()
     rest = text
+    order: list[str] = []  # "d" for a days clause, "t" for a times clause, in order
     while rest:
         for pattern, handler in _clause_table():
             match = pattern.match(rest)
             if match is not None and match.end() > 0:
                 handler(match, state)
+                kind = "d" if handler in _DAY_HANDLERS else "t" if handler in _TIME_HANDLERS else ""
+                if kind and (not order or order[-1] != kind):
+                    order.append(kind)
                 rest = rest[match.end() :].lstrip()
                 break
         else:
             raise NotUnderstood(source, rest)
+    if len(order) > 2:
+        # "monday at 8am and tuesday at 9pm": a cron would run every day at every time.
+        raise _refuse(
+            f"{source!r} pairs different times with different days; one schedule runs "
+            "every time it names on every day it names, so use one schedule per pair",
+        )
     return state
 
 
@@ -574,6 +606,7 @@ def _window_hours(window: tuple[int, int], step: int = 1) -> frozenset[int]:
 
 def parse_recurring(lowered: str, source: str) -> list[CronSpec] | RateSpec:
     """Compile a recurring English phrase (already lower-cased)."""
+    _refuse_zone_words(lowered, source)
     s = _clauses(_normalise(lowered), source)
     _finish_times(s, source)
     _check_days(s, source)
@@ -590,6 +623,20 @@ def parse_recurring(lowered: str, source: str) -> list[CronSpec] | RateSpec:
     _default_days(s, unit, source)
     dom, dow = _day_fields(s)
     return [CronSpec(mins, hrs, dom, months, dow, _ALL_YEARS) for mins, hrs in timed]
+
+
+def _refuse_zone_words(lowered: str, source: str) -> None:
+    """A recurring phrase runs in the schedule's timezone field; "9am EST" is refused
+    with the phrase without the abbreviation (and the city zone to put in the field)."""
+    for word in re.findall(r"[a-z0-9]+", lowered):
+        refusal = abbreviation_refusal(word)
+        if refusal is not None:
+            rest = " ".join(re.sub(rf"\b{word}\b", " ", source, flags=re.IGNORECASE).split())
+            raise _refuse(
+                f"{refusal.message}; a repeating schedule takes its zone from the timezone "
+                f"field: set it to {refusal.suggestion!r} and drop {word!r} from the phrase",
+                rest,
+            )
 
 
 def _finish_times(s: _State, source: str) -> None:
