@@ -29,7 +29,8 @@ def _entry(sid: str) -> dict[str, Any]:
 
 
 def _start(sid: str) -> datetime:
-    return _entry(sid)["StartDate"].astimezone(UTC)
+    start: datetime = _entry(sid)["StartDate"]
+    return start.astimezone(UTC)
 
 
 def _next(api: Api, sid: str) -> datetime:
@@ -96,4 +97,3 @@ def test_cron_entry_still_drops_a_past_start(api: Api, monkeypatch: pytest.Monke
     _clock(monkeypatch, T0 + timedelta(days=2))
     assert api.request("pause", path=f"/schedules/{sid}/pause").status == 200
     assert "StartDate" not in _entry(sid)
-

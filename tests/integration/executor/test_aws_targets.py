@@ -14,9 +14,9 @@ import boto3
 import pytest
 
 from jobscheduler.dal import executions as records
-from jobscheduler.models.ids import message_id
 from jobscheduler.gateways import targets
 from jobscheduler.logic.runner import RunContext, run_task
+from jobscheduler.models.ids import message_id
 from jobscheduler.models.schedules import RetryPolicy
 from jobscheduler.models.tasks import (
     EventBridgeTask,

@@ -106,7 +106,7 @@ def test_eventbridge_specials_fire_on_the_right_days():
     # LW is undocumented, so refused for new schedules; stored ones still preview it.
     # Last weekday: May 31 2026 is a Sunday -> Friday 29th.
     with pytest.raises(
-        InvalidExpression, match="'LW' .* not in EventBridge Scheduler's documented"
+        InvalidExpression, match=r"'LW' .* not in EventBridge Scheduler's documented"
     ):
         compile_schedule("cron(0 0 LW * ? *)", "UTC", now=NOW)
     stored = next_runs(["cron(0 0 LW * ? *)"], "UTC", after=NOW, count=3)
