@@ -2219,3 +2219,31 @@ def test_table_sizes():
         "Australia/Sydney",
         "Asia/Kolkata",
     }
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "every 9999999 days",
+        "every 9999999 weeks",
+        "every 9999999 hours",
+        "every 99999999999 minutes",
+        "rate(9999999 days)",
+        "rate(99999999999 days)",
+        "in 9999999 weeks",
+        "in 99999999999999 days",
+        "at 99999999999 tomorrow",
+        "every 999 months",
+    ],
+)
+def test_huge_numbers_are_a_422_not_a_crash(phrase: str):
+    with pytest.raises(InvalidExpression) as info:
+        compile_schedule(phrase, "UTC", now=NOWS["A"])
+    assert info.value.status == 422
+
+
+def test_a_rate_near_the_last_year_stops_at_2199():
+    compiled = compile_schedule("rate(9999999 minutes)", "UTC", now=NOWS["A"])
+    runs = preview(compiled, after=NOWS["A"], count=50)
+    assert 0 < len(runs) < 50
+    assert runs[-1].year <= 2199

@@ -232,6 +232,10 @@ def check_can_fire(spec: CronSpec, source: str) -> None:
         raise InvalidExpression(f"{source!r} can never run: day {spec.dom[1]} does not exist")
 
 
+# Longer than this, a rate has at most one run before Scheduler's year 2199.
+_MAX_RATE_SECONDS = 100 * 366 * 86400
+
+
 def _unit_hint(value: int, unit: str) -> str | None:
     """The same interval in a unit Scheduler knows, only when it is the same interval."""
     if unit == "week" and value > 0:
@@ -265,6 +269,11 @@ def parse_rate_body(body: str) -> RateSpec:
             f"{source!r}: unknown rate unit {match.group('unit')!r}; use minute(s), hour(s) "
             "or day(s)",
             suggestion=_unit_hint(value, base),
+        )
+    if value * RATE_UNITS[base] > _MAX_RATE_SECONDS:
+        raise InvalidExpression(
+            f"{source!r}: a rate longer than 100 years would never run again (Scheduler's "
+            "years end at 2199)",
         )
     if value == 0:
         raise InvalidExpression(

@@ -142,7 +142,13 @@ def _rate_instants(spec: RateSpec, anchor: datetime, after: datetime) -> Iterato
     period = timedelta(seconds=spec.seconds)
     k = 0 if after < anchor else (after - anchor) // period + 1
     while True:
-        yield (anchor + k * period).astimezone(UTC)
+        try:
+            instant = anchor + k * period
+        except OverflowError:
+            return  # beyond datetime's range: long after Scheduler's last year
+        if instant.year > _LAST_WALL.year:
+            return
+        yield instant.astimezone(UTC)
         k += 1
 
 
