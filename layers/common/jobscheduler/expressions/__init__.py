@@ -4,8 +4,8 @@ Accepts Unix cron, EventBridge ``cron()``/``rate()``/``at()``, ISO 8601 datetime
 plain English, and compiles them to EventBridge Scheduler expressions. ``next_runs``
 shows exactly when Scheduler will fire them (its DST rules included).
 
-Importing this package and evaluating cron/rate/at/ISO never imports dateparser; only
-plain-English one-offs do, lazily.
+Plain English is read by two small grammars of our own (english_one_off,
+recurring_grammar): every word understood, or a 422 naming the words that were not.
 """
 
 from __future__ import annotations

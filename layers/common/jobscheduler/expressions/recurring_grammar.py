@@ -1,19 +1,21 @@
 """Recurring schedules in plain English -> EventBridge cron or rate.
 
-A small grammar of our own (no parser library fits: dateparser only knows single
-dates). The phrase is a sequence of clauses in any order, each recognised by a regex at
-the head of what is left:
+A small grammar of our own (date parsers know single dates, not recurrences). The
+phrase is a sequence of clauses in any order, each recognised by a regex at the head of
+what is left; anything left over is a 422 naming the words not understood:
 
-* frequency: ``every N minutes|hours|days|weeks|months``, ``every minute|hour|day|week|
-  month|year``, ``hourly``, ``daily``, ``nightly``, ``weekly``, ``monthly``, ``yearly``,
-  ``annually``, ``twice a day``, ``once a week``...
+* frequency: ``every N minutes|hours|days|weeks|months``, ``every 3rd day``,
+  ``every minute|hour|day|week|month|quarter|year``, ``hourly``, ``daily``, ``nightly``,
+  ``weekly``, ``monthly``, ``quarterly``, ``yearly``, ``annually``, ``everyday``,
+  ``twice a day``, ``once a week``, ``every morning|afternoon|evening|night``...
 * days: ``every monday and friday``, ``on weekdays``, ``every weekend``, ``mondays``,
   ``monday to friday``, ``on the 1st and 15th``, ``every 15th of the month``,
-  ``the last day of the month``, ``the last weekday of the month``,
-  ``the first monday of the month``, ``on jan 1``, ``in january and july``
+  ``the last day of the month``, ``the first monday of the month``,
+  ``last friday of the month``, ``on jan 1``, ``in january and july``
 * times: ``at 9am``, ``at 9:30am and 5pm``, ``at 21:00``, ``at noon``, ``at midnight``,
   ``at :15`` / ``at 15 past`` / ``at quarter past`` (minute of the hour),
-  ``between 9am and 5pm`` (hour window, end excluded)
+  ``between 9am and 5pm`` (hour window, end excluded), ``half past 9``, and a part of
+  the day that moves an hour without am/pm into it (``every evening at 6`` = 18:00)
 
 Choices (documented in docs/expressions.md): intervals that divide the hour (minutes)
 or the day (hours) become clock-aligned crons (``every 15 minutes`` fires at :00, :15,
