@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from jobscheduler.expressions import compile_schedule, next_runs, rate_anchor
@@ -27,7 +27,8 @@ def preview(body: PreviewRequest, *, now: datetime | None = None) -> PreviewResp
     runs = next_runs(
         compiled.expressions,
         compiled.timezone,
-        after=origin,
+        # The window is inclusive: a run at start_at itself is shown.
+        after=origin - timedelta(microseconds=1) if body.start_at else origin,
         count=body.count,
         start_at=body.start_at,
         end_at=body.end_at,
