@@ -124,8 +124,9 @@ def parse_dom(text: str, source: str) -> frozenset[int] | DomSpecial | None:
         return ("W", day)
     if "L" in upper or "W" in upper:
         raise InvalidExpression(
-            f"day-of-month {text!r} in {source!r} is not valid: L, LW and nW "
-            "must stand alone in the field (e.g. 'L', 'LW', '15W')"
+            f"day-of-month {text!r} in {source!r} is not valid: L and nW must stand "
+            "alone in the field (e.g. 'L', '15W'); 'L-n' is not in Scheduler's documented "
+            "syntax"
         )
     return parse_field(text, DAY_OF_MONTH, source)
 
