@@ -41,7 +41,14 @@ class Problem:
     msg: str
 
 
-def header_problems(headers: dict[str, str]) -> list[Problem]:
+def is_client_owned(name: str) -> bool:
+    lower = name.lower()
+    return lower in CLIENT_OWNED or lower.startswith(CLIENT_OWNED_PREFIXES)
+
+
+def header_problems(headers: dict[str, str], *, refuse_client_owned: bool = True) -> list[Problem]:
+    """Problems with ``headers``. At run time client-owned names are not problems: the
+    client drops them and sends its own (``refuse_client_owned=False``)."""
     problems: list[Problem] = []
     if len(headers) > MAX_HEADERS:
         problems.append(Problem(("headers",), f"at most {MAX_HEADERS} headers"))
@@ -58,7 +65,9 @@ def header_problems(headers: dict[str, str]) -> list[Problem]:
                 )
             )
             continue
-        if lower in CLIENT_OWNED or lower.startswith(CLIENT_OWNED_PREFIXES):
+        if is_client_owned(name):
+            if not refuse_client_owned:
+                continue
             problems.append(
                 Problem(
                     loc,

@@ -146,8 +146,12 @@ def check_task(task: Task, settings: Settings) -> None:
         )
 
 
-def http_task_problems(task: HttpTask, settings: Settings) -> list[http_rules.Problem]:
+def http_task_problems(
+    task: HttpTask, settings: Settings, *, at_run_time: bool = False
+) -> list[http_rules.Problem]:
+    """The HTTP rules; at run time a client-owned header is dropped rather than refused
+    (a task stored before the rules still runs, and never smuggles that header)."""
     return [
         *http_rules.url_problems(str(task.url), allow_loopback=settings.allow_loopback_targets),
-        *http_rules.header_problems(task.headers),
+        *http_rules.header_problems(task.headers, refuse_client_owned=not at_run_time),
     ]
