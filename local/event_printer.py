@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from local.options import HttpSubscription
 
 Printer = Callable[[str], None]
 
@@ -95,9 +96,9 @@ class EventPrinter:
         self._thread = threading.Thread(target=self._loop, name="event-printer", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
         self._stop.set()
-        if self._thread is not None:
+        if wait and self._thread is not None:
             self._thread.join(5)
 
     def poll_once(self, wait_s: int = 1) -> int:
@@ -132,29 +133,6 @@ class EventPrinter:
                     return
                 self.printer(f"(event printer: {type(exc).__name__}: {exc})")
                 self._stop.wait(1)
-
-
-@dataclass(frozen=True)
-class HttpSubscription:
-    """``--subscribe-http URL [FILTER]``: an operator's view of the whole topic (every
-    tenant), narrowed by an SNS filter policy if given."""
-
-    url: str
-    filter_policy: dict[str, Any] | None = None
-
-    @classmethod
-    def parse(cls, url: str, policy: str | None) -> HttpSubscription:
-        if not url.lower().startswith(("http://", "https://")):
-            raise ValueError("the URL must start with http:// or https://")
-        if policy is None:
-            return cls(url)
-        try:
-            parsed = json.loads(policy)
-        except ValueError as exc:
-            raise ValueError(f"the filter is not JSON: {exc}") from exc
-        if not isinstance(parsed, dict) or not parsed:
-            raise ValueError('the filter is a JSON object, e.g. {"type": ["execution.failed"]}')
-        return cls(url, parsed)
 
 
 def subscribe_http(sns_client: Any, topic_arn: str, subscription: HttpSubscription | str) -> str:

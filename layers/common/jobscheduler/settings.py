@@ -20,6 +20,8 @@ ENV_VARS: dict[str, str] = {
     "EXECUTOR_FUNCTION_ARN": "executor_function_arn",
     "SCHEDULER_ROLE_ARN": "scheduler_role_arn",
     "DLQ_ARN": "dlq_arn",
+    "OWN_FUNCTIONS": "own_functions",
+    "ALARM_TOPICS": "alarm_topics",
     "TENANT_CLAIM": "tenant_claim",
     "MAX_SCHEDULES_PER_TENANT": "max_schedules_per_tenant",
     "MIN_INTERVAL_SECONDS": "min_interval_seconds",
@@ -28,7 +30,6 @@ ENV_VARS: dict[str, str] = {
     "WEBHOOK_SECRET_PREFIX": "webhook_secret_prefix",
     "ALLOW_LOOPBACK_TARGETS": "allow_loopback_targets",
     "HTTP_MAX_RESPONSE_BYTES": "http_max_response_bytes",
-    "SERVICE_VERSION": "service_version",
     "MAX_SUBSCRIPTIONS_PER_TENANT": "max_subscriptions_per_tenant",
     "TENANT_TOPIC_PREFIX": "tenant_topic_prefix",
     "TENANT_TOPIC_CACHE_SECONDS": "tenant_topic_cache_seconds",
@@ -47,6 +48,10 @@ class Settings(BaseModel):
     executor_function_arn: str = ""
     scheduler_role_arn: str = ""
     dlq_arn: str = ""
+    # The stack's own functions (names and logical ids, comma separated) and alarm topics
+    # (ARNs): with the topic, DLQ and table, what no task may target.
+    own_functions: str = ""
+    alarm_topics: str = ""
     # JWT claim that names the tenant (IAM auth uses the caller's principal instead).
     tenant_claim: str = "sub"
     max_schedules_per_tenant: int = Field(default=1000, ge=1)
@@ -61,7 +66,6 @@ class Settings(BaseModel):
     # Local-only escape hatch for HTTP tasks aimed at loopback test servers.
     allow_loopback_targets: bool = False
     http_max_response_bytes: int = Field(default=1_048_576, ge=1024)
-    service_version: str = "0.1.0"
     # Event subscriptions (docs/subscriptions.md). At most 200: every subscription has a
     # filter policy, and SNS allows 200 per topic by default (one topic per tenant).
     max_subscriptions_per_tenant: int = Field(default=10, ge=1, le=200)

@@ -24,7 +24,7 @@ def _recipe() -> Any:
 
 def _local_certificate(url: str) -> bytes:
     """What GET SigningCertURL returns in AWS; moto keeps it in its default account."""
-    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.sns.models import sns_backends
 
     parts = urlsplit(url)

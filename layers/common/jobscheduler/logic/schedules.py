@@ -33,15 +33,24 @@ from jobscheduler.errors import (
     Conflict,
     DependencyUnavailable,
     DomainError,
+    IdempotencyKeyReused,
+    IdempotencyKeyTaken,
     InvalidExpression,
+    InvalidIdempotencyKey,
+    InvalidIfMatch,
+    InvalidState,
     NotFound,
+    ScheduleExpired,
+    SchedulePending,
     ValidationFailed,
     VersionConflict,
+    VersionMismatch,
+    VersionRequired,
 )
 from jobscheduler.expressions import SchedulePolicy, compile_schedule
 from jobscheduler.gateways import events, executor_invoke
 from jobscheduler.logic import entries
-from jobscheduler.logic.task_policy import refuse_own_resources
+from jobscheduler.logic.task_policy import check_task
 from jobscheduler.logic.timing import next_fire
 from jobscheduler.models.api import RunResponse, ScheduleListQuery
 from jobscheduler.models.events import EventType, LifecycleEvent
@@ -75,13 +84,6 @@ _PENDING_MESSAGE = (
 # Deleting a schedule retries its version-checked write this often when the executor
 # moves the version (a run completing the schedule) in between.
 _DELETE_ATTEMPTS = 3
-
-
-class VersionRequired(DomainError):
-    """PATCH without If-Match or a body version (428 Precondition Required)."""
-
-    status = 428
-    code = "version_required"
 
 
 def now_utc() -> datetime:
@@ -119,9 +121,8 @@ def parse_if_match(if_match: str | None) -> int | None:
         return None
     match = _IF_MATCH.match(if_match)
     if match is None:
-        raise ValidationFailed(
+        raise InvalidIfMatch(
             'If-Match must carry the schedule version, e.g. If-Match: "3"',
-            code="invalid_if_match",
             details={"if_match": if_match},
         )
     return int(match.group(1))
@@ -194,9 +195,8 @@ class CreateOutcome(NamedTuple):
 
 def _check_idempotency_key(key: str) -> None:
     if not _IDEMPOTENCY_KEY.match(key):
-        raise DomainError(
+        raise InvalidIdempotencyKey(
             "Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 _ . : -",
-            code="invalid_idempotency_key",
             details={"idempotency_key": key[:200]},
         )
 
@@ -209,10 +209,9 @@ def _replay(
     if record is None or record.expires_at < now_epoch:
         return None
     if record.fingerprint != fingerprint:
-        raise ValidationFailed(
+        raise IdempotencyKeyReused(
             "this Idempotency-Key was already used with a different request body; "
             "use a new key for a different schedule",
-            code="idempotency_key_reused",
             details={"idempotency_key": record.key},
         )
     return store.get(tenant, record.schedule_id)
@@ -240,7 +239,7 @@ def create(
         if record is not None and record.expires_at >= now_epoch:
             stale = record.schedule_id  # live record, schedule gone: may be overwritten
     _check_window(body.start_at, body.end_at)
-    refuse_own_resources(body.task, get_settings())
+    check_task(body.task, get_settings())
     compiled = compile_schedule(
         body.schedule,
         body.timezone,
@@ -283,7 +282,7 @@ def create(
             now_epoch=now_epoch,
             replaces=stale,
         )
-    except store.IdempotencyKeyTaken:
+    except IdempotencyKeyTaken:
         if claim is None:  # only a claim can be taken
             raise
         # A concurrent request with the same key won the race: answer with its schedule.
@@ -369,9 +368,8 @@ def update(
     now = now or now_utc()
     header_version = parse_if_match(if_match)
     if header_version is not None and body.version is not None and header_version != body.version:
-        raise ValidationFailed(
+        raise VersionMismatch(
             "If-Match and the body's version disagree",
-            code="version_mismatch",
             details={"if_match": header_version, "version": body.version},
         )
     version = header_version if header_version is not None else body.version
@@ -382,7 +380,7 @@ def update(
     current = load(tenant, schedule_id)
     _check_version(current, version)
     if current.status == ScheduleStatus.PENDING:
-        raise Conflict(_PENDING_MESSAGE, code="schedule_pending")
+        raise SchedulePending(_PENDING_MESSAGE)
 
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     nulls = sorted(f for f, v in changes.items() if v is None and f not in _NULLABLE_FIELDS)
@@ -402,7 +400,7 @@ def update(
     if not changed:
         return current
     if "task" in changed:
-        refuse_own_resources(candidate.task, get_settings())
+        check_task(candidate.task, get_settings())
     fields = set(changed) | {"updated_at"}
     update_values: dict[str, Any] = {"updated_at": now}
     timing = bool(changed & TIMING_FIELDS)
@@ -567,10 +565,9 @@ def resume(
     )
     resumed.next_run_at = _next_run(resumed, now)
     if resumed.next_run_at is None:
-        raise Conflict(
+        raise ScheduleExpired(
             "this schedule has no run left (its time or end_at has passed); "
             "PATCH a new schedule or delete it",
-            code="schedule_expired",
         )
     try:
         entries.apply(entries.entry_specs(resumed, now=now))
@@ -592,9 +589,8 @@ def resume(
 
 
 def _invalid_state(schedule: Schedule, action: str) -> Conflict:
-    return Conflict(
+    return InvalidState(
         f"cannot {action} a {schedule.status.value} schedule",
-        code="invalid_state",
         details={"status": schedule.status.value},
     )
 
@@ -647,7 +643,7 @@ def run_now(tenant: str, schedule_id: str, *, now: datetime | None = None) -> Ru
     now = now or now_utc()
     current = load(tenant, schedule_id)
     if current.status == ScheduleStatus.PENDING:
-        raise Conflict(_PENDING_MESSAGE, code="schedule_pending")
+        raise SchedulePending(_PENDING_MESSAGE)
     execution_id = keys.manual_execution_id(now)
     executor_invoke.invoke_async(
         ExecutorPayload(
