@@ -40,6 +40,46 @@ class InvalidExpression(ValidationFailed):
         self.suggestion = suggestion
 
 
+class ScheduleOutOfRange(InvalidExpression):
+    """A schedule, start_at or end_at whose runs fall beyond the years 1-9999."""
+
+    code = "schedule_out_of_range"
+
+
+class NumberOutOfRange(ValidationFailed):
+    """A JSON number DynamoDB cannot store (more than 38 significant digits, or an
+    exponent out of its range) or that is not finite."""
+
+    code = "number_out_of_range"
+
+
+class MalformedBody(DomainError):
+    """A request body that is not JSON (the parser's complaint is in details)."""
+
+    status = 400
+    code = "malformed_json"
+
+
+class InvalidEncoding(MalformedBody):
+    """A request body that is not UTF-8 (JSON must be)."""
+
+    code = "invalid_encoding"
+
+
+class JsonTooDeep(MalformedBody):
+    """A request body nested deeper than the API accepts (DynamoDB stores 32 levels)."""
+
+    code = "json_too_deep"
+
+
+class UnsupportedMediaType(DomainError):
+    """A body sent as something other than JSON (a form, text): send Content-Type:
+    application/json."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
 class Unauthorized(DomainError):
     status = 401
     code = "unauthorized"

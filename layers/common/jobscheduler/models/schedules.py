@@ -40,7 +40,21 @@ class RetryPolicy(BaseModel):
     scheduler_max_event_age_seconds: int = Field(default=3600, ge=60, le=86400)
 
 
-Name = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")]
+# Characters a name may not hold: C0 and C1 controls, DEL, and the bidirectional
+# controls that can make a name display as another (U+061C, U+200E/F, U+202A-E,
+# U+2066-9). A name also needs one character that is not whitespace.
+_NOT_IN_NAMES = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+NAME_PATTERN = rf"^[^{_NOT_IN_NAMES}]*[^\s{_NOT_IN_NAMES}][^{_NOT_IN_NAMES}]*$"
+Name = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=128,
+        pattern=NAME_PATTERN,
+        description="1-128 characters, not only whitespace; no control characters or "
+        "bidirectional overrides",
+    ),
+]
 TagMap = Annotated[dict[str, Annotated[str, Field(max_length=256)]], Field(max_length=50)]
 
 
@@ -50,6 +64,31 @@ def _tags_keys(value: dict[str, str] | None) -> dict[str, str] | None:
             if not 1 <= len(key) <= 128 or ":" in key:
                 raise ValueError(f"tag key {key!r} must be 1-128 characters without ':'")
     return value
+
+
+def empty_key_path(value: object, path: str) -> str | None:
+    """The path of the first empty-string key in ``value`` (a JSON document), or None.
+    DynamoDB cannot store a map with an empty key; refusing it here answers 422 with the
+    place to fix instead of failing the write."""
+    stack: list[tuple[object, str]] = [(value, path)]
+    while stack:
+        current, where = stack.pop()
+        if isinstance(current, dict):
+            for key, item in current.items():
+                if key == "":
+                    return where
+                stack.append((item, f"{where}.{key}"))
+        elif isinstance(current, list):
+            stack.extend((item, f"{where}[{index}]") for index, item in enumerate(current))
+    return None
+
+
+def _no_empty_keys(task: Task | None) -> Task | None:
+    if task is not None:
+        where = empty_key_path(task.model_dump(mode="json"), "task")
+        if where is not None:
+            raise ValueError(f"{where} has an empty key; every key needs at least one character")
+    return task
 
 
 class ScheduleCreate(BaseModel):
@@ -77,6 +116,7 @@ class ScheduleCreate(BaseModel):
         classmethod(lambda cls, v: refuse_unknown_task_type(v))
     )
     _tag_keys = field_validator("tags")(classmethod(lambda cls, v: _tags_keys(v)))
+    _task_keys = field_validator("task")(classmethod(lambda cls, v: _no_empty_keys(v)))
 
 
 class ScheduleUpdate(BaseModel):
@@ -103,6 +143,7 @@ class ScheduleUpdate(BaseModel):
         classmethod(lambda cls, v: refuse_unknown_task_type(v))
     )
     _tag_keys = field_validator("tags")(classmethod(lambda cls, v: _tags_keys(v)))
+    _task_keys = field_validator("task")(classmethod(lambda cls, v: _no_empty_keys(v)))
 
 
 class PauseRequest(BaseModel):
