@@ -228,7 +228,9 @@ def test_pause_entry_fails_reverts_the_item(api: Api, inject: Any, sns_events: E
     assert sns_events.read() == []
 
 
-def test_pause_with_failed_revert_converges_and_pausing_again_is_idempotent(api: Api, inject: Any) -> None:
+def test_pause_with_failed_revert_converges_and_pausing_again_is_idempotent(
+    api: Api, inject: Any
+) -> None:
     sid = api.create()["id"]
     inject("scheduler", "UpdateSchedule")  # disabling the entry fails
     inject("dynamodb", "UpdateItem", on=(2,))  # and so does the revert to ACTIVE
