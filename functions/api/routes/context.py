@@ -27,11 +27,13 @@ def location(router: Router, path: str) -> str:
 
 
 _ERROR_DESCRIPTIONS = {
-    400: "Malformed request (bad JSON, bad cursor, missing confirmation)",
+    400: "Malformed request (bad JSON, not UTF-8, nested too deep, bad cursor, missing "
+    "confirmation)",
     401: "No caller identity",
     404: "No such schedule (another tenant's ids are not found either)",
     409: "Version conflict or a state that does not allow this",
     413: "Body over 256 KB",
+    415: "A body that is not JSON: send Content-Type: application/json",
     422: "The request does not match the schema, or an invalid schedule or timezone",
     428: "No version sent (If-Match or body field)",
     429: "Quota of schedules reached",
@@ -45,12 +47,13 @@ def responses(
 ) -> dict[int, OpenAPIResponse]:
     """The OpenAPI responses of a route: its success answer and its error answers, all
     errors in the ErrorBody shape (422 and 500 included: they replace Powertools' own
-    schemas, which are not what this API answers)."""
+    schemas, which are not what this API answers). 400, 413 and 415 too: any request may
+    carry a body, and a body is checked before routing."""
     success: OpenAPIResponse = {"description": description}
     if model is not None:
         success["content"] = {"application/json": {"model": model}}
     result: dict[int, OpenAPIResponse] = {status: success}
-    for code in sorted({*errors, 422, 500}):
+    for code in sorted({*errors, 400, 413, 415, 422, 500}):
         result[code] = {
             "description": _ERROR_DESCRIPTIONS[code],
             "content": {"application/json": {"model": ErrorBody}},
