@@ -484,7 +484,8 @@ def _begin_transition(
     current = load(tenant, schedule_id)
     _check_version(current, parse_if_match(if_match))
     if current.status == target:
-        return entries.converge(current, now=now, applied=False) or current, True
+        entries.converge(current, now=now, applied=False)
+        return current, True
     if current.status not in sources:
         raise _invalid_state(current, action)
     return current, False
