@@ -3,8 +3,8 @@ on one schedule leaves its item and its Scheduler entries in agreement.
 
 The use cases run in threads against moto (the HTTP handler is one Powertools app per
 process, so its threads would share the current event). moto does not serialise
-concurrent writes, so each AWS write is made atomic here as the real services make it,
-and a random delay before each Scheduler write shuffles the order in which the
+concurrent calls, so each call is made atomic here as the real services make it, and
+a random delay before each Scheduler write shuffles the order in which the
 requests' entry writes land: the race that once left an ACTIVE item with a DISABLED
 entry about one round in 13.
 """
@@ -30,31 +30,18 @@ SCHEDULES = ("rate(1 hour)", "0 9 * * MON-FRI", "0 9 1 * MON", "rate(2 hours)")
 
 @pytest.fixture
 def atomic_aws(aws: Any) -> Iterator[None]:
-    """One lock around each write moto applies, like DynamoDB's per-item atomicity and
-    Scheduler's per-call atomicity; the caller-side delay shuffles their order."""
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.scheduler.models import EventBridgeSchedulerBackend
+    """Each call moto serves is atomic (one lock around its dispatch, response included),
+    as each call to the real services is; a random delay before each Scheduler write
+    (outside the lock) shuffles the order in which the requests' calls land."""
+    from moto.core.responses import BaseResponse
 
     lock = threading.RLock()
-    patches = pytest.MonkeyPatch()
+    dispatch = BaseResponse.call_action
 
-    def atomic(method: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(method)
-        def locked(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(*args, **kwargs)
-
-        return locked
-
-    for backend, names in (
-        (DynamoDBBackend, ("update_item", "transact_write_items", "put_item", "get_item")),
-        (
-            EventBridgeSchedulerBackend,
-            ("create_schedule", "update_schedule", "delete_schedule", "get_schedule"),
-        ),
-    ):
-        for name in names:
-            patches.setattr(backend, name, atomic(getattr(backend, name)))
+    @functools.wraps(dispatch)
+    def atomic(self: BaseResponse) -> Any:
+        with lock:
+            return dispatch(self)
 
     from jobscheduler.aws import client
 
@@ -63,8 +50,9 @@ def atomic_aws(aws: Any) -> Iterator[None]:
 
     for operation in ("CreateSchedule", "UpdateSchedule", "DeleteSchedule"):
         client("scheduler").meta.events.register(f"before-call.scheduler.{operation}", jitter)
-    yield
-    patches.undo()
+    with pytest.MonkeyPatch.context() as patches:
+        patches.setattr(BaseResponse, "call_action", atomic)
+        yield
 
 
 def _operations(schedule_id: str, rng: random.Random) -> list[Callable[[], object]]:
