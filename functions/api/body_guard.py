@@ -1,5 +1,5 @@
-"""Checks a request body before Powertools parses it: size, media type, encoding, depth
-and numbers. Each refusal is a DomainError, answered by the handler before routing.
+"""Checks a request body before Powertools parses it: size, media type, encoding, depth,
+numbers, and that it is an object (every route's body is). Each refusal is a DomainError, answered by the handler before routing.
 
 Why here and not in the models: Powertools decodes and parses the body itself, and a
 body that is not UTF-8, nests 100,000 levels or holds a 5,000-digit integer makes that
@@ -22,6 +22,7 @@ from jobscheduler.errors import (
     NumberOutOfRange,
     PayloadTooLarge,
     UnsupportedMediaType,
+    ValidationFailed,
 )
 from jobscheduler.models.api import MAX_BODY_BYTES
 
@@ -150,6 +151,13 @@ def _check_json(text: str) -> None:
         return  # Powertools reports where the JSON breaks (400 malformed_json)
     if _depth(document) > MAX_JSON_DEPTH:
         raise _too_deep()
+    if isinstance(document, list):
+        # Powertools validates the first element of an array against an object model
+        # (a form field's repeated values), so [{...}] would pass for {...}: refused.
+        message = "the request body must be a JSON object, not an array"
+        raise ValidationFailed(
+            message, details=[{"loc": ["body"], "msg": message, "type": "model_type"}]
+        )
 
 
 def check(event: dict[str, Any]) -> None:

@@ -49,7 +49,9 @@ def responses(
     errors in the ErrorBody shape (422 and 500 included: they replace Powertools' own
     schemas, which are not what this API answers). 400, 413 and 415 too: any request may
     carry a body, and a body is checked before routing."""
-    success: OpenAPIResponse = {"description": description}
+    # No model (204): an empty content, or Powertools would document the handler's
+    # return type (null) as an application/json body.
+    success: OpenAPIResponse = {"description": description, "content": {}}
     if model is not None:
         success["content"] = {"application/json": {"model": model}}
     result: dict[int, OpenAPIResponse] = {status: success}

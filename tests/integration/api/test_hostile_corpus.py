@@ -287,6 +287,25 @@ def _corpus() -> list[Hostile]:
             )
         )
 
+    # An array holding a valid body (Powertools would validate its first element).
+    for sample, path, valid in (
+        ("create", None, create_body()),
+        ("update", "/schedules/{active}", {"description": "x"}),
+        ("pause", "/schedules/{active}/pause", {"note": "x"}),
+        ("pause", "/schedules/{active}/pause", None),
+        ("preview", None, {"schedule": "rate(1 hour)"}),
+    ):
+        add(
+            Hostile(
+                f"array around a valid {sample} body",
+                sample,
+                path,
+                raw_body=json.dumps([valid]),
+                status=422,
+                code="validation_error",
+            )
+        )
+
     # Malformed JSON and wrong shapes.
     for text in ('{"name": "x",', "{'name': 'x'}", "nul", '{"a" 1}', "[", '"\\x"', "{}}"):
         add(
@@ -294,7 +313,7 @@ def _corpus() -> list[Hostile]:
                 f"malformed {text!r}", "create", raw_body=text, status=400, code="malformed_json"
             )
         )
-    for text in ("[1, 2]", '"a string"', "42", "null", "true"):
+    for text in ("[1, 2]", '"a string"', "42", "null", "true", "[null]", "[{}]"):
         add(Hostile(f"not an object {text}", "create", raw_body=text, status=422))
 
     # Queries and paths.

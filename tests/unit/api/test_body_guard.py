@@ -72,8 +72,10 @@ def test_not_utf8_plain_and_base64() -> None:
 
 def test_depth_limit_is_inclusive() -> None:
     limit = body_guard.MAX_JSON_DEPTH
-    assert _refusal(_event("[" * limit + "]" * limit)) is None
-    assert isinstance(_refusal(_event("[" * (limit + 1) + "]" * (limit + 1))), JsonTooDeep)
+    inner = limit - 1  # inside the body's top-level object
+    assert _refusal(_event('{"a": ' + "[" * inner + "]" * inner + "}")) is None
+    deeper = '{"a": ' + "[" * limit + "]" * limit + "}"
+    assert isinstance(_refusal(_event(deeper)), JsonTooDeep)
     assert isinstance(_refusal(_event("[" * 200_000)), JsonTooDeep)
 
 
@@ -118,3 +120,17 @@ def test_malformed_json_is_left_to_the_parser_that_locates_it() -> None:
 def test_size_limit() -> None:
     big = json.dumps({"a": "x" * (256 * 1024)})
     assert isinstance(_refusal(_event(big)), PayloadTooLarge)
+
+
+@pytest.mark.parametrize("body", ["[]", "[null, null]", '[{"note": "a"}]'])
+def test_a_top_level_array_is_refused(body: str) -> None:
+    exc = _refusal(_event(body))
+    assert exc is not None
+    assert exc.status == 422
+    assert exc.code == "validation_error"
+    assert exc.details == [{"loc": ["body"], "msg": exc.message, "type": "model_type"}]
+
+
+@pytest.mark.parametrize("body", ["null", '"text"', "5", "{}"])
+def test_other_top_level_values_are_left_to_the_models(body: str) -> None:
+    assert _refusal(_event(body)) is None

@@ -31,7 +31,10 @@ class ErrorBody(BaseModel):
 
 
 class PreviewRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"schedule": "every weekday at 9am", "count": 3}]},
+    )
 
     schedule: str = Field(min_length=1, max_length=256)
     timezone: str = Field(default="UTC", max_length=64)

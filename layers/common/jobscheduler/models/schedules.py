@@ -92,7 +92,20 @@ def _no_empty_keys(task: Task | None) -> Task | None:
 
 
 class ScheduleCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # The example is also what schemathesis starts from, so it must be a valid request.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "nightly-report",
+                    "schedule": "0 9 * * MON-FRI",
+                    "timezone": "Europe/Paris",
+                    "task": {"type": "http", "url": "https://hooks.example.com/report"},
+                }
+            ]
+        },
+    )
 
     name: Name
     description: str | None = Field(default=None, max_length=1024)
