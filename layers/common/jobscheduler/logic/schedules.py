@@ -443,7 +443,7 @@ def update(
         fields.add("next_run_at")
         if updated.status == ScheduleStatus.ACTIVE and updated.next_run_at is None:
             raise _never_runs(updated)
-    stale = entries.part_names(updated)
+    new_names = entries.part_names(updated)  # to sweep if the write does not happen
     try:
         if timing:
             entries.apply(
@@ -454,11 +454,11 @@ def update(
         )
     except Exception:
         if timing:
-            entries.restore(current, now=now, extra_names=stale)
+            entries.restore(current, now=now, extra_names=new_names)
         raise
     if timing:
         # The entries were written before the item: write them again after it.
-        entries.converge(saved, now=now, applied=False, extra_names=stale)
+        entries.converge(saved, now=now, applied=False, extra_names=new_names)
     publish("schedule.updated", saved, changed=sorted(changed))
     return saved
 
