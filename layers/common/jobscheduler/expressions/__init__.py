@@ -4,8 +4,8 @@ Accepts Unix cron, EventBridge ``cron()``/``rate()``/``at()``, ISO 8601 datetime
 plain English, and compiles them to EventBridge Scheduler expressions. ``next_runs``
 shows exactly when Scheduler will fire them (its DST rules included).
 
-Importing this package and evaluating cron/rate/at/ISO never imports dateparser; only
-plain-English one-offs do, lazily.
+Plain English is read by two small grammars of our own (english_one_off,
+recurring_grammar): every word understood, or a 422 naming the words that were not.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from jobscheduler.expressions.bounds import refuse_overflow
 from jobscheduler.expressions.compiler import CompiledSchedule
 from jobscheduler.expressions.describe import describe
 from jobscheduler.expressions.policy import SchedulePolicy
-from jobscheduler.expressions.preview import is_recurring
+from jobscheduler.expressions.preview import is_recurring, rate_anchor
 from jobscheduler.expressions.zones import UTC, validate_timezone
 
 # Every entry point that does date arithmetic answers an out-of-range date with a 422.
 compile_schedule = refuse_overflow(compiler.compile_schedule)
 next_runs = refuse_overflow(_preview.next_runs)
+next_on_grid = refuse_overflow(_preview.next_on_grid)
 
 
 @refuse_overflow
@@ -38,12 +39,12 @@ def preview(
 ) -> list[datetime]:
     """Next ``count`` runs of a compiled schedule (after now by default).
 
-    A ``rate()`` without ``start_at`` or ``anchor`` is anchored at ``after``: the
-    preview of a schedule created now.
+    A ``rate()`` without ``start_at`` or ``anchor`` is anchored as a schedule created
+    at ``after`` would be (``rate_anchor``).
     """
     after = after if after is not None else datetime.now(UTC)
     if anchor is None and start_at is None:
-        anchor = after
+        anchor = rate_anchor(None, after)
     return next_runs(
         compiled.expressions,
         compiled.timezone,
@@ -61,7 +62,9 @@ __all__ = [
     "compile_schedule",
     "describe",
     "is_recurring",
+    "next_on_grid",
     "next_runs",
     "preview",
+    "rate_anchor",
     "validate_timezone",
 ]
