@@ -38,7 +38,15 @@ def test_huge_periods_are_refused(schedule: str) -> None:
     [datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), datetime(1, 1, 1, tzinfo=UTC)],
 )
 def test_start_at_at_the_ends_of_time_is_refused(start_at: datetime) -> None:
-    with pytest.raises(ScheduleOutOfRange) as raised:
+    # Refused as out of range, or (9999-12-31) as a schedule with no run left before
+    # the end of time: a 422 either way, never an OverflowError.
+    with pytest.raises(InvalidExpression) as raised:
         _compile_and_preview("rate(1 hour)", start_at)
-    assert raised.value.code == "schedule_out_of_range"
+    assert raised.value.status == 422
+    assert raised.value.code in ("schedule_out_of_range", "invalid_schedule")
+
+
+def test_the_overflow_guard_answers_with_a_suggestion() -> None:
+    with pytest.raises(ScheduleOutOfRange) as raised:
+        _compile_and_preview("rate(1 hour)", datetime(1, 1, 1, tzinfo=UTC))
     assert raised.value.suggestion
