@@ -197,6 +197,27 @@ def _corpus() -> list[Hostile]:
         )
     )
 
+    # A number where a date-time string belongs (pydantic would read a Unix timestamp).
+    for moment in (0, 1_900_000_000, 1.5, True):
+        add(
+            Hostile(
+                f"create start_at {moment!r}",
+                "create",
+                body=create_body(start_at=moment),
+                status=422,
+                code="validation_error",
+            )
+        )
+        add(
+            Hostile(
+                f"preview start_at {moment!r}",
+                "preview",
+                body={"schedule": "rate(1 hour)", "start_at": moment},
+                status=422,
+                code="validation_error",
+            )
+        )
+
     # Empty map keys anywhere in a task.
     add(Hostile("empty header name", "create", body=_with_task(headers={"": "x"}), status=422))
     add(Hostile("empty body key", "create", body=_with_task(body={"": "x"}), status=422))

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from jobscheduler.models.tasks import Task, refuse_unknown_task_type
 
@@ -39,6 +39,15 @@ class RetryPolicy(BaseModel):
     scheduler_max_retries: int = Field(default=2, ge=0, le=185)
     scheduler_max_event_age_seconds: int = Field(default=3600, ge=60, le=86400)
 
+
+def _date_time_text(value: object) -> object:
+    # pydantic would read a number as a Unix timestamp; the API's schema says a string.
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an ISO 8601 date-time string with an offset")
+    return value
+
+
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_date_time_text)]
 
 # Characters a name may not hold: C0 and C1 controls, DEL, and the bidirectional
 # controls that can make a name display as another (U+061C, U+200E/F, U+202A-E,
@@ -115,8 +124,8 @@ class ScheduleCreate(BaseModel):
         description="cron, cron()/rate()/at(), ISO 8601 or plain English",
     )
     timezone: str = Field(default="UTC", max_length=64)
-    start_at: AwareDatetime | None = None
-    end_at: AwareDatetime | None = None
+    start_at: IsoDatetime | None = None
+    end_at: IsoDatetime | None = None
     max_runs: int | None = Field(default=None, ge=1)
     task: Task
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
@@ -142,8 +151,8 @@ class ScheduleUpdate(BaseModel):
     description: str | None = Field(default=None, max_length=1024)
     schedule: str | None = Field(default=None, min_length=1, max_length=256)
     timezone: str | None = Field(default=None, max_length=64)
-    start_at: AwareDatetime | None = None
-    end_at: AwareDatetime | None = None
+    start_at: IsoDatetime | None = None
+    end_at: IsoDatetime | None = None
     max_runs: int | None = Field(default=None, ge=1)
     task: Task | None = None
     retry: RetryPolicy | None = None
