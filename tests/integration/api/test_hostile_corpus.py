@@ -198,21 +198,21 @@ def _corpus() -> list[Hostile]:
     )
 
     # A number where a date-time string belongs (pydantic would read a Unix timestamp).
-    for number in (0, 1_900_000_000, 1.5, True):
+    for stamp in (0, 1_900_000_000, 1.5, True):
         add(
             Hostile(
-                f"create start_at {number!r}",
+                f"create start_at {stamp!r}",
                 "create",
-                body=create_body(start_at=number),
+                body=create_body(start_at=stamp),
                 status=422,
                 code="validation_error",
             )
         )
         add(
             Hostile(
-                f"preview start_at {number!r}",
+                f"preview start_at {stamp!r}",
                 "preview",
-                body={"schedule": "rate(1 hour)", "start_at": number},
+                body={"schedule": "rate(1 hour)", "start_at": stamp},
                 status=422,
                 code="validation_error",
             )
