@@ -12,13 +12,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from jobscheduler.expressions.compiler import CompiledSchedule, compile_schedule
+from jobscheduler.expressions import compiler
+from jobscheduler.expressions import preview as _preview
+from jobscheduler.expressions.bounds import refuse_overflow
+from jobscheduler.expressions.compiler import CompiledSchedule
 from jobscheduler.expressions.describe import describe
 from jobscheduler.expressions.policy import SchedulePolicy
-from jobscheduler.expressions.preview import is_recurring, next_on_grid, next_runs, rate_anchor
+from jobscheduler.expressions.preview import is_recurring, rate_anchor
 from jobscheduler.expressions.zones import UTC, validate_timezone
 
+# Every entry point that does date arithmetic answers an out-of-range date with a 422.
+compile_schedule = refuse_overflow(compiler.compile_schedule)
+next_runs = refuse_overflow(_preview.next_runs)
+next_on_grid = refuse_overflow(_preview.next_on_grid)
 
+
+@refuse_overflow
 def preview(
     compiled: CompiledSchedule,
     *,
