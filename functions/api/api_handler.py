@@ -25,7 +25,7 @@ from jobscheduler.logic.tenancy import tenant_from_request_context
 from jobscheduler.models.api import MAX_BODY_BYTES
 from jobscheduler.observability import logger, metrics, tracer
 from jobscheduler.settings import get_settings
-from routes import executions, misc, schedules
+from routes import console, executions, misc, schedules
 
 API_TITLE = "Job Scheduler API"
 # The version of the HTTP contract (the deployed code's version is in GET /health).
@@ -35,6 +35,7 @@ app = APIGatewayHttpResolver(enable_validation=True)
 app.include_router(misc.router)
 app.include_router(schedules.router)
 app.include_router(executions.router)
+app.include_router(console.router)
 app.enable_swagger(path="/docs", title=API_TITLE, version=API_VERSION)
 
 
