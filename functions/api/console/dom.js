@@ -133,7 +133,7 @@ export function formatTime(value, zone = localZone) {
       .formatToParts(date)
       .map((p) => [p.type, p.value]),
   );
-  const offset = parts.timeZoneName === "GMT" ? "UTC" : parts.timeZoneName.replace("GMT", "UTC");
+  const offset = /^(GMT|UTC)([+-]0)?$/.test(parts.timeZoneName) ? "UTC" : parts.timeZoneName.replace("GMT", "UTC");
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${offset}`;
 }
 

@@ -26,6 +26,15 @@ function parseJson(text, what) {
   }
 }
 
+async function compiles(expression, timezone) {
+  try {
+    await api("POST", "/schedules/preview", { body: { schedule: expression, timezone, count: 1 } });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function formPage(id) {
   let existing = null;
   if (id) {
@@ -89,7 +98,11 @@ export async function formPage(id) {
       preview.dataset.state = "ok";
     } catch (err) {
       if (mine !== sequence) return;
-      const fix = err.suggestion
+      // Offer the suggestion as a one-click fix only when it compiles itself; some
+      // suggestions are advice in words, shown as such.
+      const fixes = err.suggestion && (await compiles(err.suggestion, zone.value.trim() || "UTC"));
+      if (mine !== sequence) return;
+      const fix = fixes
         ? h("button", {
             type: "button",
             class: "btn",
@@ -101,7 +114,7 @@ export async function formPage(id) {
             },
           }, `Use “${err.suggestion}”`)
         : null;
-      preview.replaceChildren(errorBlock({ ...err, message: err.message, suggestion: null }, "This schedule does not work"), fix);
+      preview.replaceChildren(errorBlock({ code: err.code, status: err.status, message: err.message, suggestion: fixes ? null : err.suggestion }, "This schedule does not work"), fix);
       preview.dataset.state = "error";
     } finally {
       if (mine === sequence) preview.removeAttribute("aria-busy");

@@ -29,7 +29,7 @@ function definition(schedule) {
     item("Time zone", schedule.timezone),
     schedule.description ? item("Description", schedule.description) : null,
     item("Task", h("code", {}, schedule.task.type), " ", taskSummary(schedule.task)),
-    item("Retries", `${schedule.retry?.max_attempts ?? 1} attempts per run, overlap: ${schedule.overlap}`),
+    item("Retries", `${schedule.retry?.max_attempts ?? 1} attempt(s) per run; overlapping runs: ${schedule.overlap}`),
     schedule.start_at ? item("Starts", timeCell(schedule.start_at, schedule.timezone)) : null,
     schedule.end_at ? item("Ends", timeCell(schedule.end_at, schedule.timezone)) : null,
     schedule.max_runs ? item("Max runs", String(schedule.max_runs)) : null,
@@ -121,8 +121,8 @@ export function executionRow(execution, { withSchedule = false, names = {} } = {
     h(
       "td",
       { "data-label": "Error / result", class: "wrap" },
-      execution.error ? h("span", { class: "bad error-text" }, execution.error) : null,
-      execution.skip_reason ? h("span", { class: "muted" }, execution.skip_reason) : null,
+      execution.error ? h("div", { class: "bad error-text" }, execution.error) : null,
+      execution.skip_reason ? h("div", { class: "muted" }, `skipped: ${execution.skip_reason}`) : null,
       jsonText(execution.result),
     ),
   );
@@ -156,6 +156,16 @@ export async function schedulePage(id) {
   const chart = h("div", { id: "chart" });
   const runStatus = h("div", { id: "run-status", "aria-live": "polite" });
 
+  function actionError(err, label) {
+    if (err.status !== 409) return errorBlock(err, `${label} failed`);
+    return h(
+      "div",
+      {},
+      errorBlock(err, "Someone changed this schedule meanwhile: nothing was done"),
+      h("button", { type: "button", class: "btn", id: "reload", onclick: () => schedulePage(id) }, "Reload the schedule"),
+    );
+  }
+
   async function act(label, call) {
     actionStatus.replaceChildren();
     try {
@@ -163,9 +173,7 @@ export async function schedulePage(id) {
       flash(label);
       await schedulePage(id);
     } catch (err) {
-      actionStatus.replaceChildren(
-        errorBlock(err, err.status === 409 ? "Someone changed this schedule meanwhile: reload and try again" : `${label} failed`),
-      );
+      actionStatus.replaceChildren(actionError(err, label));
     }
   }
 
@@ -202,7 +210,7 @@ export async function schedulePage(id) {
           flash(`Deleted "${schedule.name}".`);
           location.hash = "#/schedules";
         } catch (err) {
-          actionStatus.replaceChildren(errorBlock(err, "Delete failed"));
+          actionStatus.replaceChildren(actionError(err, "Delete"));
         }
       },
     }, "Delete"),
