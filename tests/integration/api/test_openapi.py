@@ -20,6 +20,7 @@ EXPECTED_ROUTES = {
     ("/schedules/{schedule_id}/pause", "post"): ("PauseRequest", "Schedule"),
     ("/schedules/{schedule_id}/resume", "post"): (None, "Schedule"),
     ("/schedules/{schedule_id}/run", "post"): (None, "RunResponse"),
+    ("/executions", "get"): (None, "ExecutionPage"),
     ("/schedules/{schedule_id}/executions", "get"): (None, "ExecutionPage"),
     ("/schedules/{schedule_id}/executions", "delete"): (None, "ClearResponse"),
     ("/schedules/{schedule_id}/executions/{execution_id}", "get"): (None, "Execution"),
