@@ -342,6 +342,7 @@ PAGES = {
     "schedule": "#/schedules/{id}",
     "new": "#/new",
     "edit": "#/schedules/{id}/edit",
+    "executions": "#/executions",
 }
 
 
@@ -370,3 +371,35 @@ def test_screenshots_of_every_page_and_no_sideways_scrolling(
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}"
         assert target.shot(name).stat().st_size > 5_000
+
+
+def test_executions_page_lists_every_schedule_newest_first_and_refreshes(
+    console: Console, stack: Stack, make_schedule: Callable[..., Any]
+) -> None:
+    good = make_schedule(unique("exec-ok"))
+    bad = make_schedule(unique("exec-bad"), path="/fail")
+    gone = make_schedule(unique("exec-gone"))
+    for n, schedule in enumerate((good, bad, gone)):
+        stack.request("POST", f"/schedules/{schedule['id']}/run", token=None)
+        assert wait_for(lambda s=schedule: finished(stack, s["id"]) == 1, 30), n
+    status, _ = stack.request("DELETE", f"/schedules/{gone['id']}", token=None)
+    assert status == 204
+    page = console.open("#/executions")
+    rows = page.locator("#executions tbody tr")
+    expect(rows.filter(has_text=good["name"])).to_have_attribute("data-status", "SUCCEEDED")
+    expect(rows.filter(has_text=bad["name"])).to_have_attribute("data-status", "FAILED")
+    expect(rows.filter(has_text=f"{gone['id']} (deleted)")).to_have_count(1)
+    # Newest first, to the second (execution ids, the index's order, carry seconds).
+    times = page.locator("#executions tbody time").evaluate_all(
+        "els => els.map(e => e.getAttribute('datetime').slice(0, 19))"
+    )
+    assert len(times) >= 3
+    assert times == sorted(times, reverse=True)
+    # Filtered to failures, then a new failure appears without touching the page.
+    page.get_by_label("Status").select_option("FAILED")
+    expect(rows.filter(has_text=good["name"])).to_have_count(0)
+    expect(rows.filter(has_text=bad["name"])).to_have_count(1)
+    stack.request("POST", f"/schedules/{bad['id']}/run", token=None)
+    expect(rows.filter(has_text=bad["name"])).to_have_count(2, timeout=20_000)
+    page.get_by_label("Schedule").select_option(label=good["name"])
+    expect(page.locator("#exec-message")).to_contain_text("No execution matches")

@@ -21,24 +21,42 @@ export async function executionsPage(params) {
     ["24", "Last 24 hours"],
     ["168", "Last 7 days"],
   ].map(([value, label]) => h("option", { value, selected: params.get("since") === value }, label)));
+  const scheduleFilter = h("select", { id: "exec-schedule" }, h("option", { value: params.get("schedule") ?? "" }, params.get("schedule") ?? "Any schedule"));
   const { table, body } = executionTable("executions", true);
   const message = h("div", { id: "exec-message" });
   const updated = h("p", { class: "muted", "aria-live": "off", id: "exec-updated" });
   const more = h("button", { type: "button", class: "btn", id: "exec-more", hidden: true }, "Load more");
   const names = {};
+  const gone = new Set();
   let cursor = null;
   let pages = 1;
 
+  // Rows name their schedule: the names come from the schedule list (a few pages at
+  // most), read again only when an unknown id shows up. An id still unknown then belongs
+  // to a deleted schedule, whose history outlives it.
+  let listed = false;
   async function nameSchedules(items) {
-    // Rows link to their schedule by name; one lookup per schedule, remembered.
-    const missing = [...new Set(items.map((e) => e.schedule_id))].filter((sid) => !(sid in names));
-    await Promise.all(
-      missing.map((sid) =>
-        api("GET", `/schedules/${encodeURIComponent(sid)}`).then(
-          (sch) => (names[sid] = sch.name),
-          () => (names[sid] = `${sid} (deleted)`),
-        ),
-      ),
+    if (listed && items.every((e) => e.schedule_id in names)) return;
+    let next = null;
+    for (let n = 0; n < 10; n++) {
+      const page = await api("GET", "/schedules", { query: { limit: 100, cursor: next } });
+      for (const sch of page.items) names[sch.id] = sch.name;
+      next = page.next_cursor;
+      if (!next) break;
+    }
+    listed = true;
+    for (const e of items) {
+      if (!(e.schedule_id in names)) {
+        names[e.schedule_id] = `${e.schedule_id} (deleted)`;
+        gone.add(e.schedule_id);
+      }
+    }
+    const chosen = scheduleFilter.value;
+    scheduleFilter.replaceChildren(
+      h("option", { value: "" }, "Any schedule"),
+      ...Object.entries(names)
+        .sort((a, b) => a[1].localeCompare(b[1]))
+        .map(([sid, name]) => h("option", { value: sid, selected: sid === chosen }, name)),
     );
   }
 
@@ -48,6 +66,7 @@ export async function executionsPage(params) {
       limit: PAGE,
       cursor: nextCursor,
       status: status.value,
+      schedule_id: scheduleFilter.value,
       since: hours ? new Date(Date.now() - hours * 3600e3).toISOString() : undefined,
     };
   }
@@ -55,14 +74,13 @@ export async function executionsPage(params) {
   async function load(reset) {
     try {
       const page = await api("GET", "/executions", { query: query(reset ? null : cursor) });
-      for (const e of page.items) if (e.schedule_name) names[e.schedule_id] = e.schedule_name;
       await nameSchedules(page.items);
-      const rows = page.items.map((e) => executionRow(e, { withSchedule: true, names }));
+      const rows = page.items.map((e) => executionRow(e, { withSchedule: true, names, gone }));
       if (reset) body.replaceChildren(...rows);
       else body.append(...rows);
       cursor = page.next_cursor;
       more.hidden = !cursor;
-      message.replaceChildren(body.children.length ? "" : emptyState(status.value || since.value ? "No execution matches these filters." : "No executions yet."));
+      message.replaceChildren(body.children.length ? "" : emptyState(status.value || since.value || scheduleFilter.value ? "No execution matches these filters." : "No executions yet."));
       updated.textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${REFRESH_MS / 1000} s.`;
     } catch (err) {
       message.replaceChildren(errorBlock(err, err.status === 404 || err.status === 405 ? "This API has no tenant-wide history (GET /executions)" : "Could not load the executions"));
@@ -73,12 +91,14 @@ export async function executionsPage(params) {
     const q = new URLSearchParams();
     if (status.value) q.set("status", status.value);
     if (since.value) q.set("since", since.value);
+    if (scheduleFilter.value) q.set("schedule", scheduleFilter.value);
     history.replaceState(null, "", `#/executions${q.size ? `?${q}` : ""}`);
     pages = 1;
     load(true);
   };
   status.addEventListener("change", refilter);
   since.addEventListener("change", refilter);
+  scheduleFilter.addEventListener("change", refilter);
   more.addEventListener("click", () => {
     pages += 1;
     load(false);
@@ -86,7 +106,7 @@ export async function executionsPage(params) {
 
   render(
     h("h1", {}, "Executions"),
-    h("div", { class: "filters", role: "search" }, h("label", { for: "exec-status" }, "Status"), status, h("label", { for: "exec-since" }, "Since"), since),
+    h("div", { class: "filters", role: "search" }, h("label", { for: "exec-status" }, "Status"), status, h("label", { for: "exec-since" }, "Since"), since, h("label", { for: "exec-schedule" }, "Schedule"), scheduleFilter),
     updated,
     h("div", { class: "table-wrap" }, table),
     message,

@@ -102,7 +102,7 @@ function jsonText(value) {
   return h("details", {}, h("summary", {}, "result"), h("pre", {}, JSON.stringify(value, null, 2)));
 }
 
-export function executionRow(execution, { withSchedule = false, names = {} } = {}) {
+export function executionRow(execution, { withSchedule = false, names = {}, gone = new Set() } = {}) {
   return h(
     "tr",
     { dataset: { id: execution.id, status: execution.status } },
@@ -110,7 +110,9 @@ export function executionRow(execution, { withSchedule = false, names = {} } = {
       ? h(
           "td",
           { "data-label": "Schedule" },
-          h("a", { href: `#/schedules/${encodeURIComponent(execution.schedule_id)}` }, names[execution.schedule_id] ?? execution.schedule_id),
+          gone.has(execution.schedule_id)
+            ? h("span", { class: "muted" }, names[execution.schedule_id])
+            : h("a", { href: `#/schedules/${encodeURIComponent(execution.schedule_id)}` }, names[execution.schedule_id] ?? execution.schedule_id),
         )
       : null,
     h("td", { "data-label": "Status" }, statusBadge(execution.status), execution.trigger === "manual" ? h("small", { class: "muted" }, " run now") : null),
