@@ -143,7 +143,7 @@ export function timeCell(value, zone) {
   const local = formatTime(value);
   const el = h("time", { datetime: new Date(value).toISOString(), title: new Date(value).toISOString() }, local);
   if (zone && zone !== localZone) {
-    return h("span", {}, el, h("br"), h("small", { class: "muted" }, `${formatTime(value, zone)} ${zone}`));
+    return h("span", {}, el, h("br"), h("small", { class: "muted" }, zone === "UTC" ? formatTime(value, zone) : `${formatTime(value, zone)} ${zone}`));
   }
   return el;
 }

@@ -1,7 +1,7 @@
 // The tenant's executions across schedules, newest first, refreshed every few seconds.
 
 import { api } from "./api.js";
-import { emptyState, errorBlock, h, render } from "./dom.js";
+import { emptyState, errorBlock, formatTime, h, render } from "./dom.js";
 import { executionRow, executionTable } from "./schedule.js";
 
 const STATUSES = ["SUCCEEDED", "FAILED", "TIMED_OUT", "SKIPPED", "RUNNING"];
@@ -81,7 +81,7 @@ export async function executionsPage(params) {
       cursor = page.next_cursor;
       more.hidden = !cursor;
       message.replaceChildren(body.children.length ? "" : emptyState(status.value || since.value || scheduleFilter.value ? "No execution matches these filters." : "No executions yet."));
-      updated.textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${REFRESH_MS / 1000} s.`;
+      updated.textContent = `Updated ${formatTime(new Date())}; refreshes every ${REFRESH_MS / 1000} s.`;
     } catch (err) {
       message.replaceChildren(errorBlock(err, err.status === 404 || err.status === 405 ? "This API has no tenant-wide history (GET /executions)" : "Could not load the executions"));
     }
