@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -350,7 +351,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         started = time.perf_counter()
         try:
-            result = self.server.invoke(event)
+            # One event at a time, as in one Lambda environment: Powertools' resolver keeps
+            # the current request on a module-level object, so two threads in one handler
+            # would read each other's request (a browser sends requests in parallel).
+            with self.server.invoke_lock:
+                result = self.server.invoke(event)
             status, headers, data = map_response(result)
         except Exception:
             # API Gateway's answer when the integration fails; the traceback goes to
@@ -394,6 +399,7 @@ class ApiServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         config = template_api_config()
         self.invoke = invoke
+        self.invoke_lock = threading.Lock()
         self.stage = config.stage if stage is None else stage
         self.routes: tuple[Route, ...] = config.routes if routes is None else tuple(routes)
         self.access_log = access_log

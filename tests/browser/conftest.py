@@ -134,7 +134,9 @@ def _new_console(browser: Any, stack: Stack, viewport: dict[str, int]) -> Iterat
     console = Console(page, log, stack.api_url)
     yield console
     context.close()
-    assert log.unexpected() == [], f"console errors: {log.unexpected()}"
+    assert log.unexpected() == [], (
+        f"console errors: {log.unexpected()}\nstack log (tail):\n{stack.output()[-4000:]}"
+    )
     assert log.dialogs == [], f"native dialogs opened: {log.dialogs}"
 
 
