@@ -67,7 +67,7 @@ export function durationChart(executions) {
   if (!runs.length) return emptyState("No finished runs to chart yet.");
   const width = 600;
   const height = 160;
-  const pad = { left: 48, bottom: 20, top: 10 };
+  const pad = { left: 72, bottom: 20, top: 12 };
   const max = Math.max(...runs.map((r) => r.duration_ms), 1);
   const slot = (width - pad.left) / Math.max(runs.length, 10);
   const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-labelledby": "chart-title", class: "chart" });
