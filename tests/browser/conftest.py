@@ -17,6 +17,9 @@ import pytest
 from tests.e2e.conftest import Stack, Webhooks, start_stack
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+# The suite shares two cores with the rest of `make test`: give every expectation the
+# same patience as every action.
+playwright_api.expect.set_options(timeout=15_000)
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DESKTOP = {"width": 1280, "height": 860}

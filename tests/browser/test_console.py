@@ -269,14 +269,14 @@ def test_sign_in_as_another_tenant_sees_only_its_schedules(
     mine = make_schedule(unique("default-tenant"))
     page = console.open("#/signin")
     expect(page.locator("main")).to_contain_text("without a token")
-    page.get_by_label("Tenant name or access token").fill("tenant-b")
+    page.get_by_label("Tenant name or access token").fill("other-team")
     page.get_by_role("button", name="Use this identity").click()
     expect(page.locator("h1")).to_have_text("Schedules")
-    expect(page.locator("#identity")).to_have_text("Tenant: tenant-b")
+    expect(page.locator("#identity")).to_have_text("Tenant: other-team")
     page.get_by_label("Search by name").fill(mine["name"])
     expect(page.locator("#list-message")).to_contain_text("No schedule matches")
-    assert "tenant-b" not in page.url
-    assert page.evaluate("sessionStorage.getItem('jobsched.token')") == "tenant-b"
+    assert "other-team" not in page.url
+    assert page.evaluate("sessionStorage.getItem('jobsched.token')") == "other-team"
     page = console.open(f"#/schedules/{mine['id']}")
     console.log.allow(404)
     expect(page.locator("main")).to_contain_text("No such schedule")

@@ -240,18 +240,17 @@ export async function schedulePage(id) {
       runStatus.replaceChildren(errorBlock(err, "Run now failed"));
       return;
     }
-    const path = `/schedules/${encodeURIComponent(id)}/executions/${encodeURIComponent(accepted.execution_id)}`;
     const started = Date.now();
-    // The run is asynchronous: follow it until it ends (or give up after two minutes).
+    // The run is asynchronous: follow it in the history (its record appears when the
+    // executor starts) until it ends, or give up after two minutes.
     while (Date.now() - started < 120000 && document.body.contains(runStatus)) {
       let execution = null;
       try {
-        execution = await api("GET", path);
+        const page = await api("GET", `/schedules/${encodeURIComponent(id)}/executions`, { query: { limit: 10 } });
+        execution = page.items.find((e) => e.id === accepted.execution_id) ?? null;
       } catch (err) {
-        if (err.status !== 404) {
-          runStatus.replaceChildren(errorBlock(err, "Could not follow the run"));
-          return;
-        }
+        runStatus.replaceChildren(errorBlock(err, "Could not follow the run"));
+        return;
       }
       runStatus.replaceChildren(
         h("p", { class: "run-line", dataset: { status: execution?.status ?? "QUEUED" } }, "Run now: ", statusBadge(execution?.status ?? "QUEUED"), execution?.error ? h("span", { class: "bad" }, ` ${execution.error}`) : null),
