@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 
-from jobscheduler.errors import NotFound
+from jobscheduler.errors import RouteNotFound
 from jobscheduler.settings import get_settings
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves __init__ unannotated
@@ -61,7 +61,9 @@ def static_files() -> dict[str, str]:
 def _file(name: str) -> Response[str]:
     body = static_files().get(name)
     if body is None:
-        raise NotFound(f"the console has no file {name!r}", code="console_file_not_found")
+        # The same answer as any unknown path: the console's files are its only routes.
+        path = f"/console/{name}"
+        raise RouteNotFound(f"no route GET {path}", details={"path": path})
     return Response(
         status_code=HTTPStatus.OK,
         content_type=CONTENT_TYPES[Path(name).suffix],

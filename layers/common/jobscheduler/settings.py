@@ -28,7 +28,6 @@ ENV_VARS: dict[str, str] = {
     "WEBHOOK_SECRET_PREFIX": "webhook_secret_prefix",
     "ALLOW_LOOPBACK_TARGETS": "allow_loopback_targets",
     "HTTP_MAX_RESPONSE_BYTES": "http_max_response_bytes",
-    "SERVICE_VERSION": "service_version",
     "CONSOLE_COGNITO_DOMAIN": "console_cognito_domain",
     "CONSOLE_COGNITO_CLIENT_ID": "console_cognito_client_id",
 }
@@ -59,7 +58,6 @@ class Settings(BaseModel):
     # Local-only escape hatch for HTTP tasks aimed at loopback test servers.
     allow_loopback_targets: bool = False
     http_max_response_bytes: int = Field(default=1_048_576, ge=1024)
-    service_version: str = "0.1.0"
     # The web console's Cognito hosted UI (authorization code with PKCE); empty: the
     # console offers only a pasted token.
     console_cognito_domain: str = ""

@@ -91,7 +91,7 @@ def test_the_files_load_nothing_from_elsewhere_and_never_parse_html() -> None:
 def test_nothing_but_the_console_files_is_served(path: str) -> None:
     status, _, body = get(path)
     assert status == 404
-    assert json.loads(body)["error"]["code"] in ("console_file_not_found", "route_not_found")
+    assert json.loads(body)["error"]["code"] == "route_not_found"
     assert "import " not in body
 
 

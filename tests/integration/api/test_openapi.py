@@ -74,6 +74,9 @@ def test_swagger_ui(api: Api) -> None:
     assert result.status == 200
     assert result.headers["content-type"].startswith("text/html")
     assert "swagger" in result.text.lower()
+    # The embedded document is the completed one: Swagger UI gets its Authorize button.
+    assert '"securitySchemes"' in result.text
+    assert '"bearerFormat":"JWT"' in result.text.replace(" ", "")
 
 
 def test_every_sample_event_exists_is_a_v2_event_and_is_used() -> None:

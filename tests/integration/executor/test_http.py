@@ -16,6 +16,7 @@ from jobscheduler.dal import keys
 from jobscheduler.gateways import http_client
 from jobscheduler.gateways.secrets import get_or_create_signing_secret
 from jobscheduler.logic.runner import RunContext, run_task
+from jobscheduler.models.ids import message_id
 from jobscheduler.models.schedules import RetryPolicy
 from jobscheduler.models.tasks import HttpTask
 from jobscheduler.settings import reset_settings
@@ -61,7 +62,10 @@ def test_http_post_json_signed_and_recorded(handler, put_schedule, http_server, 
     assert request.headers["X-Custom"] == "yes"
     assert request.headers["Host"] == http_server.url.removeprefix("http://")
     execution_id = keys.scheduled_execution_id(scheduled)
-    assert request.headers["webhook-id"] == execution_id
+    assert request.headers["webhook-id"] == message_id(TENANT, schedule.id, execution_id)
+    assert request.headers["X-Schedule-Id"] == schedule.id
+    assert request.headers["X-Execution-Id"] == execution_id
+    assert "X-Step-Id" not in request.headers
     # The receiver verifies with the tenant's secret (the one the API hands out).
     secret = get_or_create_signing_secret(TENANT)
     verified = Webhook(secret).verify(request.body, request.headers)
@@ -107,7 +111,9 @@ def test_http_5xx_retried_then_success(http_server, allow_loopback):
     assert len(delays) == 2
     assert all(0 <= d <= 0.02 for d in delays)
     # webhook-id is stable across retries; each attempt is signed afresh.
-    assert {r.headers["webhook-id"] for r in http_server.requests} == {"20260101T000000Z"}
+    assert {r.headers["webhook-id"] for r in http_server.requests} == {
+        message_id(TENANT, "sch_00000000000000000000", "20260101T000000Z")
+    }
 
 
 def test_http_429_honours_retry_after_within_the_cap(http_server, allow_loopback):
@@ -351,3 +357,76 @@ def test_dialled_address_is_the_checked_one(http_server, allow_loopback, monkeyp
     assert response.status_code == 200
     [request] = http_server.requests
     assert request.headers["Host"] == f"rebind.example:{port}"
+
+
+def test_webhook_id_names_one_message_across_schedules_tenants_and_steps(
+    http_server, allow_loopback
+):
+    """Standard Webhooks receivers drop a repeated webhook-id: two schedules (of two
+    tenants) firing in the same minute, and two steps of one fire, must differ; a
+    retried or redelivered message must not."""
+    task = HttpTask.model_validate(
+        _http(http_server.url, headers={"webhook-id": "forged", "x-schedule-id": "forged"})
+    )
+    fire = "20260101T000000Z"
+    contexts = [
+        _ctx(),
+        _ctx(),  # redelivery of the same fire
+        _ctx(tenant="tenant-b", schedule_id="sch_11111111111111111111"),
+        _ctx(schedule_id="sch_22222222222222222222"),
+        _ctx(execution_id="20260101T000100Z"),
+    ]
+    for ctx in contexts:
+        assert run_task(task, ctx).status == "SUCCEEDED"
+    ids = [r.headers["webhook-id"] for r in http_server.requests]
+    assert ids[0] == ids[1]
+    assert len(set(ids)) == 4
+    assert all(i.startswith("msg_") and len(i) == 36 for i in ids)
+    assert [r.headers["X-Schedule-Id"] for r in http_server.requests][2] == (
+        "sch_11111111111111111111"
+    )
+    assert {r.headers["X-Execution-Id"] for r in http_server.requests} == {
+        fire,
+        "20260101T000100Z",
+    }
+    # The task's own same-named headers never replace ours (no duplicate either).
+    assert all(
+        [k.lower() for k in r.headers].count("webhook-id") == 1 for r in http_server.requests
+    )
+
+
+def test_sequence_steps_get_their_own_message_ids(http_server, allow_loopback):
+    from jobscheduler.models.tasks import SequenceTask
+
+    sequence = SequenceTask.model_validate(
+        {
+            "type": "sequence",
+            "steps": [
+                {"id": "first", "task": _http(http_server.url + "/1")},
+                {"id": "second", "task": _http(http_server.url + "/2", method="GET")},
+            ],
+        }
+    )
+    assert run_task(sequence, _ctx()).status == "SUCCEEDED"
+    one, two = http_server.requests
+    assert one.headers["webhook-id"] == message_id(
+        TENANT, "sch_00000000000000000000", "20260101T000000Z.first"
+    )
+    assert one.headers["webhook-id"] != two.headers["webhook-id"]
+    assert (one.headers["X-Step-Id"], two.headers["X-Step-Id"]) == ("first", "second")
+
+
+def test_a_bodyless_request_verifies_by_hand(http_server, allow_loopback):
+    """What docs/webhooks.md tells a receiver to do without the library."""
+    import base64
+    import hashlib
+    import hmac
+
+    run_task(HttpTask.model_validate(_http(http_server.url, method="GET")), _ctx())
+    [get] = http_server.requests
+    secret = get_or_create_signing_secret(TENANT)
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{get.headers['webhook-id']}.{get.headers['webhook-timestamp']}.".encode()
+    expected = base64.b64encode(hmac.new(key, signed + get.body, hashlib.sha256).digest())
+    versions = [s.split(",", 1) for s in get.headers["webhook-signature"].split()]
+    assert any(v == "v1" and hmac.compare_digest(sig.encode(), expected) for v, sig in versions)

@@ -6,7 +6,7 @@ from jobscheduler.dal import executions as history
 from jobscheduler.dal import keys
 from jobscheduler.dal.cursor import decode_cursor, encode_cursor
 from jobscheduler.dal.failures import unavailable
-from jobscheduler.errors import DomainError, NotFound, ValidationFailed
+from jobscheduler.errors import ConfirmationRequired, NotFound, ValidationFailed
 from jobscheduler.logic.schedules import load
 from jobscheduler.models.api import ExecutionListQuery, TenantExecutionListQuery
 from jobscheduler.models.executions import Execution
@@ -14,11 +14,6 @@ from jobscheduler.models.pagination import Page
 
 _CURSOR_SCOPE = "executions"
 _TENANT_CURSOR_SCOPE = "tenant-executions"
-
-
-class ConfirmationRequired(DomainError):
-    status = 400
-    code = "confirmation_required"
 
 
 def list_executions(tenant: str, schedule_id: str, query: ExecutionListQuery) -> Page[Execution]:

@@ -20,6 +20,7 @@ from standardwebhooks.webhooks import Webhook
 from jobscheduler.gateways import http_client, targets
 from jobscheduler.gateways.secrets import get_or_create_signing_secret
 from jobscheduler.models.executions import ExecutionStatus, StepOutcome
+from jobscheduler.models.ids import message_id
 from jobscheduler.models.schedules import RetryPolicy
 from jobscheduler.models.tasks import (
     EventBridgeTask,
@@ -36,6 +37,22 @@ from jobscheduler.settings import get_settings
 MIN_ATTEMPT_SECONDS = 0.5
 RESULT_BODY_BYTES = 1024
 USER_AGENT = "job-scheduler/1 (+https://github.com/; Standard Webhooks)"
+
+# Informational (not signed): which schedule, execution and sequence step sent this.
+SCHEDULE_HEADER = "X-Schedule-Id"
+EXECUTION_HEADER = "X-Execution-Id"
+STEP_HEADER = "X-Step-Id"
+_OWN_HEADERS = frozenset(
+    h.lower()
+    for h in (
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+        SCHEDULE_HEADER,
+        EXECUTION_HEADER,
+        STEP_HEADER,
+    )
+)
 
 LeafTask = HttpTask | LambdaTask | SqsTask | SnsTask | EventBridgeTask | StepFunctionsTask
 
@@ -193,6 +210,9 @@ def _run_sequence(task: SequenceTask, ctx: RunContext) -> TaskOutcome:
 def _dispatch(task: LeafTask, ctx: RunContext, *, run_key: str, timeout: float) -> dict[str, Any]:
     if isinstance(task, HttpTask):
         return _run_http(task, ctx, run_key=run_key, timeout=timeout)
+    # Targets de-duplicate on this key (SQS/SNS FIFO, Step Functions names): it must be
+    # unique across schedules and tenants, not only within one schedule.
+    run_key = message_id(ctx.tenant, ctx.schedule_id, run_key)
     try:
         if isinstance(task, LambdaTask):
             return targets.invoke_lambda(task, timeout=timeout)
@@ -226,13 +246,20 @@ def _run_http(task: HttpTask, ctx: RunContext, *, run_key: str, timeout: float) 
         headers["Content-Type"] = (
             "text/plain; charset=utf-8" if isinstance(task.body, str) else "application/json"
         )
-    # Standard Webhooks: the id is stable across retries (receivers de-duplicate on it),
-    # the timestamp is fresh per attempt (receivers reject old ones).
+    # Standard Webhooks: the id names one message (schedule, fire, step) and is stable
+    # across retries (receivers de-duplicate on it); the timestamp is fresh per attempt
+    # (receivers reject old ones). Ours win over same-named task headers.
     secret = get_or_create_signing_secret(ctx.tenant)
     sent_at = ctx.wall_clock()
-    headers["webhook-id"] = run_key
+    msg_id = message_id(ctx.tenant, ctx.schedule_id, run_key)
+    headers = {k: v for k, v in headers.items() if k.lower() not in _OWN_HEADERS}
+    headers["webhook-id"] = msg_id
     headers["webhook-timestamp"] = str(int(sent_at.timestamp()))
-    headers["webhook-signature"] = Webhook(secret).sign(run_key, sent_at, body or "")
+    headers["webhook-signature"] = Webhook(secret).sign(msg_id, sent_at, body or "")
+    headers[SCHEDULE_HEADER] = ctx.schedule_id
+    headers[EXECUTION_HEADER] = ctx.execution_id
+    if run_key != ctx.execution_id:
+        headers[STEP_HEADER] = run_key[len(ctx.execution_id) + 1 :]
     try:
         response = http_client.request(
             task.method,
