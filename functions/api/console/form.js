@@ -114,7 +114,8 @@ export async function formPage(id) {
             },
           }, `Use “${err.suggestion}”`)
         : null;
-      preview.replaceChildren(errorBlock({ code: err.code, status: err.status, message: err.message, suggestion: fixes ? null : err.suggestion }, "This schedule does not work"), fix);
+      const block = errorBlock({ code: err.code, status: err.status, message: err.message, suggestion: fixes ? null : err.suggestion }, "This schedule does not work");
+      preview.replaceChildren(...(fix ? [block, fix] : [block]));
       preview.dataset.state = "error";
     } finally {
       if (mine === sequence) preview.removeAttribute("aria-busy");
