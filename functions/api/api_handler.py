@@ -23,13 +23,14 @@ from jobscheduler.errors import DomainError, PayloadTooLarge, Unauthorized
 from jobscheduler.logic.tenancy import tenant_from_request_context
 from jobscheduler.observability import logger, metrics, tracer
 from jobscheduler.settings import get_settings
-from routes import executions, misc, schedules
+from routes import console, executions, misc, schedules
 from routes.openapi_doc import API_TITLE, API_VERSION, ApiResolver
 
 app = ApiResolver(enable_validation=True)  # its OpenAPI document: routes/openapi_doc.py
 app.include_router(misc.router)
 app.include_router(schedules.router)
 app.include_router(executions.router)
+app.include_router(console.router)
 app.enable_swagger(path="/docs", title=API_TITLE, version=API_VERSION)
 
 
