@@ -9,9 +9,8 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from jobscheduler.dal import codec, keys
+from jobscheduler.dal import codec, keys, runs
 from jobscheduler.dal import executions as records
-from jobscheduler.dal import runs
 from jobscheduler.models.executions import Execution, ExecutionStatus, Trigger
 from jobscheduler.models.ids import scheduler_entry_name
 from jobscheduler.models.schedules import ScheduleKind, ScheduleStatus

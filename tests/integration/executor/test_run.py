@@ -92,7 +92,8 @@ def test_scheduled_sns_run_records_updates_publishes_within_budget(
     assert data["attempts"] == 1
     assert data["scheduled_time"] == scheduled.strftime("%Y-%m-%dT%H:%M:%SZ")
     # What a subscriber used to take from execution.started travels with the outcome.
-    assert data["started_at"] and data["finished_at"]
+    assert data["started_at"]
+    assert data["finished_at"]
     assert data["task_type"] == "sns"
     assert data["result"]["message_id"] == record.result["message_id"]
     assert data["next_run_at"] == stored.next_run_at.strftime("%Y-%m-%dT%H:%M:%SZ")
