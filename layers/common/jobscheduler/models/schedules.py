@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from jobscheduler.models.tasks import Task, refuse_unknown_task_type
 
@@ -69,7 +69,7 @@ class ScheduleCreate(BaseModel):
     task: Task
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     overlap: Literal["skip", "allow"] = "skip"
-    notify_started: bool = Field(
+    notify_started: StrictBool = Field(
         default=False,
         description="Also publish execution.started when a run begins (one more SNS publish"
         " per run); by default a run publishes only its outcome",
@@ -100,7 +100,7 @@ class ScheduleUpdate(BaseModel):
     task: Task | None = None
     retry: RetryPolicy | None = None
     overlap: Literal["skip", "allow"] | None = None
-    notify_started: bool | None = None
+    notify_started: StrictBool | None = None
     flexible_window_minutes: int | None = Field(default=None, ge=0, le=1440)
     priority: int | None = Field(default=None, ge=1, le=10)
     tags: TagMap | None = None
