@@ -18,7 +18,7 @@ import subprocess
 import sys
 from typing import Any
 
-from bench.common import ROOT, Figures, fake_aws_environ, function_environment, log, median
+from bench.common import ROOT, Figures, fake_aws_environ, function_environment, log, median, quick
 
 RUNS = 9
 
@@ -140,13 +140,14 @@ def main() -> Figures:
         # cold process with warm disk caches, as on a Lambda with a built package.
         for body in bodies.values():
             _probe(body, env)
-        for run in range(RUNS):
+        runs = 1 if quick() else RUNS
+        for run in range(runs):
             for name, body in bodies.items():
                 result = _probe(body, env)
                 samples[name].append(result["seconds"])
                 if name == "handler":
                     dateparser = dateparser or bool(result["dateparser"])
-            log(f"cold start {label}: run {run + 1}/{RUNS}")
+            log(f"cold start {label}: run {run + 1}/{runs}")
         handler, floor, ready = (median(samples[n]) for n in ("handler", "floor", "handler_ready"))
         figures[f"cold_start.{label}.import_ms"] = round(handler * 1000, 1)
         figures[f"cold_start.{label}.floor_ms"] = round(floor * 1000, 1)

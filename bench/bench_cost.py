@@ -41,6 +41,7 @@ from bench.common import (
     log,
     median,
     moto_stack,
+    quick,
     quiet_stdout,
     timed,
 )
@@ -214,7 +215,7 @@ def main() -> Figures:
         # The warm duration that Lambda would bill (SNS task, the common case).
         durations = [
             timed(lambda: _check(r.run(r.event(r.schedules["sns"])), "timed run"))
-            for _ in range(DURATION_RUNS)
+            for _ in range(3 if quick() else DURATION_RUNS)
         ]
     duration_ms = median(durations) * 1000
     figures["cost.warm_duration_ms"] = round(duration_ms, 1)

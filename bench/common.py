@@ -42,6 +42,12 @@ FAKE_ENV = {
 Figures = dict[str, Any]
 
 
+def quick() -> bool:
+    """BENCH_QUICK=1 (CI's quick mode): every module runs at a small scale, a few seconds
+    each, so none can break unnoticed; its figures are printed but not judged."""
+    return os.environ.get("BENCH_QUICK") == "1"
+
+
 def log(message: str) -> None:
     """Progress goes to stderr so stdout carries only the table."""
     print(f"[bench] {message}", file=sys.stderr, flush=True)
