@@ -1,9 +1,10 @@
-"""Runs the README's API section against a local stack, so its examples cannot go stale.
+"""Runs the API page of the manual (docs/api.md) against a local stack, so its examples
+cannot go stale.
 
 Every ```bash block between `<!-- api:begin -->` and `<!-- api:end -->` is joined, in
 order, into ONE bash script (`set -euo pipefail`) that runs with the port 3000 replaced
 by the test stack's and `https://hooks.example.com` by a loopback webhook server (no
-network, and the manual run really succeeds). Each `curl` call of the README ends with
+network, and the manual run really succeeds). Each `curl` call of the page ends with
 the status it answers, `# -> 200`, and a deliberate mistake with its error code too,
 `# -> 409 version_conflict`. A `curl` shell function records, for every call, the
 script line it ran from (so calls in a polling loop are checked too), its status and
@@ -27,6 +28,7 @@ from tests.e2e.conftest import ROOT, Stack, Webhooks, subprocess_env
 
 pytestmark = pytest.mark.e2e
 
+API_PAGE = ROOT / "docs" / "api.md"
 BEGIN, END = "<!-- api:begin -->", "<!-- api:end -->"
 EXAMPLE_HOST = "https://hooks.example.com"
 PRELUDE = "set -euo pipefail\n"
@@ -65,10 +67,10 @@ class Call:
 
 
 def api_section() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert readme.count(BEGIN) == 1, BEGIN
-    assert readme.count(END) == 1, END
-    return readme.split(BEGIN, 1)[1].split(END, 1)[0]
+    page = API_PAGE.read_text(encoding="utf-8")
+    assert page.count(BEGIN) == 1, BEGIN
+    assert page.count(END) == 1, END
+    return page.split(BEGIN, 1)[1].split(END, 1)[0]
 
 
 def api_script(section: str, api_port: int, hooks_url: str) -> str:
@@ -81,7 +83,7 @@ def api_script(section: str, api_port: int, hooks_url: str) -> str:
 
 def expectations(script: str) -> list[Expectation]:
     """Each curl call and the marker that ends it (on its last line). A curl without a
-    marker, or two calls sharing one, is a README error."""
+    marker, or two calls sharing one, is an error of the page."""
     found: list[Expectation] = []
     lines = script.splitlines()
     start: int | None = None
@@ -116,7 +118,7 @@ def recorded_calls(record_dir: Path) -> list[Call]:
 
 
 def owner(found: list[Expectation], call: Call) -> Expectation | None:
-    """The README curl a recorded call ran from."""
+    """The documented curl a recorded call ran from."""
     return next((e for e in found if e.first <= call.line <= e.last), None)
 
 
@@ -139,7 +141,7 @@ def test_every_curl_of_the_api_section_states_its_status() -> None:
         assert route in routes, route
     for route in ("/signing-secret", "/health", "/openapi.json", "/docs"):
         assert route in routes, route
-    # The deliberate mistakes the README promises to show.
+    # The deliberate mistakes the page promises to show.
     codes = {e.code for e in found}
     assert {"version_conflict", "invalid_schedule", "not_found"} <= codes, codes
 
@@ -165,7 +167,7 @@ def test_api_section_runs_against_the_local_stack(
     local_stack: Stack, webhooks: Webhooks, record_dir: Path
 ) -> None:
     if shutil.which("curl") is None:
-        pytest.skip("curl is not installed: the README API section could not be executed")
+        pytest.skip("curl is not installed: docs/api.md could not be executed")
     script = PRELUDE + CURL_SHIM + api_script(api_section(), local_stack.api_port, webhooks.url)
     found = expectations(script)
     result = subprocess.run(
@@ -183,14 +185,14 @@ def test_api_section_runs_against_the_local_stack(
     checked: set[int] = set()
     for number, call in enumerate(calls, start=1):
         expected = owner(found, call)
-        assert expected, f"call {number} ran from line {call.line}, not a README curl"
+        assert expected, f"call {number} ran from line {call.line}, not a documented curl"
         where = f"{expected.command}\n-> {call.status} {call.body}"
         assert call.status == expected.status, where
         if expected.code is not None:
             assert error_code(call.body) == expected.code, where
         checked.add(expected.first)
     missed = [e.command for e in found if e.first not in checked]
-    assert not missed, f"these README calls never ran: {missed}"
+    assert not missed, f"these documented calls never ran: {missed}"
 
     # The manual run of the section really ran: a signed POST reached the webhook, and
     # the history shows it SUCCEEDED (the poll loop waited for it to finish).

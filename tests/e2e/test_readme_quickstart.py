@@ -60,6 +60,9 @@ def test_quickstart_text_has_the_steps() -> None:
     script = shell_commands(text, 3000)
     for step in ("/schedules", "/schedules/preview", "/run", "/executions"):
         assert step in script, step
+    # It waits by asking, not by a fixed sleep that a busy machine outruns.
+    assert re.search(r"for _ in \$\(seq \d+\); do", script), script
+    assert not re.search(r"^\s*sleep \d+\s*$", script, flags=re.MULTILINE), script
 
 
 def test_quickstart_runs_against_the_local_stack(local_stack: Stack) -> None:
@@ -78,7 +81,8 @@ def test_quickstart_runs_against_the_local_stack(local_stack: Stack) -> None:
         )
         assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
         calls = sorted(Path(qs_dir).glob("h.*"), key=lambda p: int(p.suffix[1:]))
-        assert len(calls) == len(re.findall(r"\bcurl -", script)), script
+        # At least one call per curl of the text; the history is polled, so maybe more.
+        assert len(calls) >= len(re.findall(r"\bcurl -", script)), script
         bodies: list[object] = []
         for headers in calls:
             status_line = [

@@ -15,7 +15,7 @@ the head of what is left:
   ``at :15`` / ``at 15 past`` / ``at quarter past`` (minute of the hour),
   ``between 9am and 5pm`` (hour window, end excluded)
 
-Choices (documented in the README, "Schedules: every accepted form"): intervals that divide the hour (minutes)
+Choices (documented in docs/expressions.md): intervals that divide the hour (minutes)
 or the day (hours) become clock-aligned crons (``every 15 minutes`` fires at :00, :15,
 :30, :45); other intervals become ``rate()`` from the schedule's start. ``every week``
 is Monday 00:00, ``every month`` the 1st at 00:00, ``every year`` January 1st 00:00,
