@@ -418,3 +418,98 @@ def test_counters_exact_under_concurrent_duplicates(
     assert stored.next_run_at > datetime.now(UTC)
     assert "running_execution" not in item
     assert len(target_topic.messages()) == 2
+
+
+def test_fire_older_than_a_claimed_one_is_recorded_superseded(
+    handler, put_schedule, target_topic, table, lifecycle
+):
+    """overlap=skip: a late retry arriving after a newer fire ran is not run."""
+    schedule = put_schedule()
+    newer = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    older = newer - timedelta(minutes=5)
+    assert handler(fire(schedule, newer))["status"] == "SUCCEEDED"
+
+    summary = handler(fire(schedule, older))
+
+    assert summary["status"] == "SKIPPED"
+    assert summary["detail"] == "superseded"
+    assert len(target_topic.messages()) == 1
+    stored, _ = _stored(table, schedule)
+    assert stored.total_runs == 1
+    assert handler(fire(schedule, older))["status"] == "DUPLICATE"
+
+
+def test_schedule_from_before_the_high_water_mark_is_checked_by_its_record(
+    handler, put_schedule, target_topic, table
+):
+    """A schedule item written before claimed_through existed: a duplicate of a run the
+    previous code recorded is recognised by the record, once, and not run again."""
+    schedule = put_schedule()
+    scheduled = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    table.update_item(
+        Key=keys.schedule_key(TENANT, schedule.id), UpdateExpression="REMOVE claimed_through"
+    )
+    done = Execution(
+        id=keys.scheduled_execution_id(scheduled),
+        schedule_id=schedule.id,
+        status=ExecutionStatus.SUCCEEDED,
+        trigger=Trigger.SCHEDULE,
+        scheduled_time=scheduled,
+        attempts=1,
+    )
+    assert records.put_skipped(TENANT, done, now=datetime.now(UTC))  # any final record
+
+    assert handler(fire(schedule, scheduled))["status"] == "DUPLICATE"
+    assert target_topic.messages() == []
+    _, item = _stored(table, schedule)
+    assert "running_execution" not in item
+    # The next fire runs and sets the mark.
+    assert handler(fire(schedule, scheduled + timedelta(seconds=30)))["status"] == "SUCCEEDED"
+    _, item = _stored(table, schedule)
+    assert item["claimed_through"] == keys.scheduled_execution_id(scheduled + timedelta(seconds=30))
+
+
+def test_late_finish_after_a_take_over_leaves_the_run_to_the_taker(put_schedule, table, aws):
+    """The first attempt outlived its lease; another took over and recorded the run.
+    The first attempt's finish then changes nothing and keeps the taker's hold."""
+    schedule = put_schedule()
+    now = datetime.now(UTC)
+    run = Execution(
+        id=keys.scheduled_execution_id(now - timedelta(minutes=1)),
+        schedule_id=schedule.id,
+        status=ExecutionStatus.RUNNING,
+        trigger=Trigger.SCHEDULE,
+        scheduled_time=now - timedelta(minutes=1),
+        started_at=now,
+        attempts=1,
+    )
+    snapshot = runs.read_schedule(TENANT, schedule.id)
+    assert snapshot is not None
+    first = runs.claim(
+        TENANT,
+        run,
+        snapshot,
+        now=now - timedelta(minutes=10),
+        lease_until=now - timedelta(seconds=1),
+        scheduled=True,
+    )
+    later = runs.read_schedule(TENANT, schedule.id)
+    assert later is not None
+    taker = runs.claim(
+        TENANT, run, later, now=now, lease_until=now + timedelta(minutes=5), scheduled=True
+    )
+    assert taker.result == runs.ClaimResult.TAKEN_OVER
+    final = run.model_copy(update={"status": ExecutionStatus.SUCCEEDED, "finished_at": now})
+    changes = runs.ScheduleChanges(
+        last_run_at=now,
+        last_status=ExecutionStatus.SUCCEEDED,
+        failed=False,
+        set_next_run_at=False,
+        next_run_at=None,
+        complete=False,
+    )
+    runs.finish(TENANT, final, changes, taker, now=now)
+    runs.finish(TENANT, final, changes, first, now=now)  # the late one
+    stored, item = _stored(table, schedule)
+    assert stored.total_runs == 1
+    assert "running_execution" not in item

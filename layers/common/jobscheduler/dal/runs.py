@@ -191,6 +191,10 @@ def _claim_hold(
         return early
     if early is not None:
         return _take_over_hold(tenant, execution, snapshot, lease_ms=lease_ms)
+    if snapshot.claimed_through is None and _record_exists(tenant, execution):
+        # Once per schedule (its first hold-claim): runs claimed before holds carried
+        # claimed_through are known only by their record.
+        return Claim(ClaimResult.DUPLICATE_FINISHED, LockKind.HOLD)
     try:
         schedule_table().update_item(
             Key=keys.schedule_key(tenant, execution.schedule_id),
@@ -226,6 +230,16 @@ def _claim_hold(
             ClaimResult.OVERLAP, LockKind.HOLD, running_execution=holder if lease else None
         )
     return Claim(ClaimResult.CLAIMED, LockKind.HOLD, lease_ms, holds_schedule=True)
+
+
+def _record_exists(tenant: str, execution: Execution) -> bool:
+    response = schedule_table().get_item(
+        Key=keys.execution_key(tenant, execution.schedule_id, execution.id),
+        ConsistentRead=True,
+        ProjectionExpression="#pk",
+        ExpressionAttributeNames={"#pk": keys.PK},
+    )
+    return "Item" in response
 
 
 def _judge(run_id: str, holder: str | None, lease_until: int | None, now: datetime) -> Claim | None:
@@ -397,6 +411,9 @@ def finish(
         # Record first: a crash between the two writes leaves the hold, whose take-over
         # finds the record and only applies the schedule's part.
         if lock.finished_record is None and not _put_final(tenant, execution, now=now):
+            # Another attempt recorded this run after our lease ran out: leave the
+            # counters to it, and give back the hold if it is still ours.
+            _release(tenant, execution.schedule_id, execution.id, lease_ms=lock.lease_ms)
             return False
         return _finish_schedule(tenant, execution, update, lock, now=now)
     # Record lock: schedule first. A crash between the two leaves a RUNNING record that
@@ -537,3 +554,16 @@ def _schedule_write(
         ExpressionAttributeValues=values,
         ReturnValuesOnConditionCheckFailure="ALL_OLD",
     )
+
+
+def _release(tenant: str, schedule_id: str, run_id: str, *, lease_ms: int) -> None:
+    try:
+        schedule_table().update_item(
+            Key=keys.schedule_key(tenant, schedule_id),
+            UpdateExpression="REMOVE running_execution, running_lease_until, running_attempts",
+            ConditionExpression="running_execution = :id AND running_lease_until = :lease",
+            ExpressionAttributeValues={":id": run_id, ":lease": lease_ms},
+        )
+    except ClientError as error:
+        if not _refused(error):
+            raise

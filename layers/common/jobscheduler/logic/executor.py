@@ -326,7 +326,6 @@ def _publish(
         "attempts": execution.attempts,
         "error": execution.error,
         "task_type": execution.task_type,
-        "result": execution.result,
     }
     if next_run_at is not None:
         data["next_run_at"] = _iso(next_run_at)
