@@ -16,11 +16,13 @@ export AWS_DEFAULT_REGION ?= us-east-1
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
+$(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt cli/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@# The `jobsched` command (cli/), editable: its dependencies are pinned above.
+	$(PY) -m pip install --quiet --no-deps -e ./cli
 	touch $@
 
 $(TOOLS)/.installed: requirements-tools.txt
@@ -39,7 +41,7 @@ lint: $(VENV)/.installed ## ruff
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed ## mypy (strict)
-	$(VENV)/bin/mypy layers/common functions local tests bench
+	$(VENV)/bin/mypy layers/common functions local tests bench cli
 
 template-check: $(VENV)/.installed $(TOOLS)/.installed ## SAM transform, sam validate --lint, cfn-lint and checkov on template.yaml (offline, no credentials)
 	@# `sam validate` without lint runs the real SAM transform (cfn-lint only checks SAM schemas); samconfig.toml

@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from local import sigv4
 from local.template import ACCOUNT_ID, Resolver, load_template, resources_of_type
 
 API_ID = "local000api"
@@ -273,8 +274,14 @@ def build_event(
     if matched.route.authorized:
         # LOCAL ONLY: the JWT authorizer's context from an unverified token (or the
         # default local tenant), so the whole API is usable without an identity provider.
-        claims, scopes = identity_from_authorization(event_headers.get("authorization"))
-        context["authorizer"] = {"jwt": {"claims": claims, "scopes": scopes}}
+        authorization = event_headers.get("authorization")
+        if sigv4.is_signed(authorization):
+            # A SigV4-signed request (AuthMode=IAM): verified, raises SignatureRejected.
+            iam = sigv4.verify(method, target, event_headers, body, now=now)
+            context["authorizer"] = {"iam": iam}
+        else:
+            claims, scopes = identity_from_authorization(authorization)
+            context["authorizer"] = {"jwt": {"claims": claims, "scopes": scopes}}
     event["requestContext"] = context
     if matched.path_parameters:
         event["pathParameters"] = matched.path_parameters
@@ -347,6 +354,10 @@ class _Handler(BaseHTTPRequestHandler):
             )
         except NoRouteError:
             self._send(404, [("Content-Type", "application/json")], b'{"message":"Not Found"}')
+            return
+        except sigv4.SignatureRejected as rejected:
+            message = json.dumps({"message": str(rejected)}).encode()
+            self._send(403, [("Content-Type", "application/json")], message)
             return
         started = time.perf_counter()
         try:

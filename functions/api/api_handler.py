@@ -9,7 +9,7 @@ import json
 from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, content_types
+from aws_lambda_powertools.event_handler import content_types
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
@@ -26,12 +26,9 @@ from jobscheduler.models.api import MAX_BODY_BYTES
 from jobscheduler.observability import logger, metrics, tracer
 from jobscheduler.settings import get_settings
 from routes import executions, misc, schedules
+from routes.openapi_doc import API_TITLE, API_VERSION, ApiResolver
 
-API_TITLE = "Job Scheduler API"
-# The version of the HTTP contract (the deployed code's version is in GET /health).
-API_VERSION = "1.0.0"
-
-app = APIGatewayHttpResolver(enable_validation=True)
+app = ApiResolver(enable_validation=True)  # its OpenAPI document: routes/openapi_doc.py
 app.include_router(misc.router)
 app.include_router(schedules.router)
 app.include_router(executions.router)

@@ -133,3 +133,17 @@ def test_webhooks_recipe_verifies_what_the_executor_signs() -> None:
     old = {**headers, "webhook-timestamp": str(int(time.time()) - 3600)}
     with pytest.raises(ValueError, match="too old"):
         verify(secret, old, body.encode())
+
+
+def test_deploy_page_documents_every_template_parameter() -> None:
+    from local.template import load_template
+
+    parameters = load_template()["Parameters"]
+    text = section(page("deploy.md"), "Parameters")
+    documented = set(re.findall(r"^\| `([A-Za-z]+)` \| ([^|]+) \|", text, flags=re.MULTILINE))
+    names = {name for name, _ in documented}
+    assert names == set(parameters), sorted(names ^ set(parameters))
+    for name, default in documented:
+        expected = str(parameters[name].get("Default", ""))
+        shown = default.strip().strip("`")
+        assert shown == (expected or "empty"), (name, shown, expected)

@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
+from jobscheduler.errors import describe_status
 from jobscheduler.logic.tenancy import tenant_from_request_context
 from jobscheduler.models.api import ErrorBody
 from jobscheduler.observability import logger
@@ -26,20 +27,6 @@ def location(router: Router, path: str) -> str:
     return f"/{stage}{path}" if stage and stage != "$default" else path
 
 
-_ERROR_DESCRIPTIONS = {
-    400: "Malformed request (bad JSON, bad cursor, missing confirmation)",
-    401: "No caller identity",
-    404: "No such schedule (another tenant's ids are not found either)",
-    409: "Version conflict or a state that does not allow this",
-    413: "Body over 256 KB",
-    422: "The request does not match the schema, or an invalid schedule or timezone",
-    428: "No version sent (If-Match or body field)",
-    429: "Quota of schedules reached",
-    500: "Internal error",
-    503: "A dependency failed; the call was undone (or a retry repairs it); retryable",
-}
-
-
 def responses(
     status: int, model: type[BaseModel] | None, description: str, *errors: int
 ) -> dict[int, OpenAPIResponse]:
@@ -52,7 +39,7 @@ def responses(
     result: dict[int, OpenAPIResponse] = {status: success}
     for code in sorted({*errors, 422, 500}):
         result[code] = {
-            "description": _ERROR_DESCRIPTIONS[code],
+            "description": describe_status(code),
             "content": {"application/json": {"model": ErrorBody}},
         }
     return result

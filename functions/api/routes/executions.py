@@ -1,4 +1,5 @@
-"""/schedules/{id}/executions: a schedule's history (newest first), one run, clear."""
+"""/executions (the tenant's history) and /schedules/{id}/executions (a schedule's history,
+newest first, one run, clear)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from jobscheduler.models.api import (
     ClearResponse,
     ExecutionListQuery,
     ExecutionPage,
+    TenantExecutionListQuery,
 )
 from jobscheduler.models.executions import Execution
 from routes.context import current_tenant, responses
@@ -21,6 +23,19 @@ router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves __init__
 
 TAGS = ["executions"]
 ScheduleId = Annotated[str, Path(description="Schedule id")]
+
+
+@router.get(
+    "/executions",
+    summary="List the caller's executions across all schedules, newest first",
+    description="Served by a query on an index of the tenant's executions by time. "
+    "`schedule_id` narrows it to one schedule (a deleted one included, for its retention).",
+    tags=TAGS,
+    responses=responses(200, ExecutionPage, "A page of executions", 400, 401, 404, 503),
+)
+def list_tenant_executions(query: Annotated[TenantExecutionListQuery, Query()]) -> ExecutionPage:
+    page = logic.list_tenant_executions(current_tenant(router), query)
+    return ExecutionPage(items=page.items, next_cursor=page.next_cursor)
 
 
 @router.get(

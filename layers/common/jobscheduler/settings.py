@@ -28,7 +28,6 @@ ENV_VARS: dict[str, str] = {
     "WEBHOOK_SECRET_PREFIX": "webhook_secret_prefix",
     "ALLOW_LOOPBACK_TARGETS": "allow_loopback_targets",
     "HTTP_MAX_RESPONSE_BYTES": "http_max_response_bytes",
-    "SERVICE_VERSION": "service_version",
 }
 
 
@@ -57,7 +56,6 @@ class Settings(BaseModel):
     # Local-only escape hatch for HTTP tasks aimed at loopback test servers.
     allow_loopback_targets: bool = False
     http_max_response_bytes: int = Field(default=1_048_576, ge=1024)
-    service_version: str = "0.1.0"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

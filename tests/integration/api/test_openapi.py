@@ -20,6 +20,7 @@ EXPECTED_ROUTES = {
     ("/schedules/{schedule_id}/pause", "post"): ("PauseRequest", "Schedule"),
     ("/schedules/{schedule_id}/resume", "post"): (None, "Schedule"),
     ("/schedules/{schedule_id}/run", "post"): (None, "RunResponse"),
+    ("/executions", "get"): (None, "ExecutionPage"),
     ("/schedules/{schedule_id}/executions", "get"): (None, "ExecutionPage"),
     ("/schedules/{schedule_id}/executions", "delete"): (None, "ClearResponse"),
     ("/schedules/{schedule_id}/executions/{execution_id}", "get"): (None, "Execution"),
@@ -73,6 +74,9 @@ def test_swagger_ui(api: Api) -> None:
     assert result.status == 200
     assert result.headers["content-type"].startswith("text/html")
     assert "swagger" in result.text.lower()
+    # The embedded document is the completed one: Swagger UI gets its Authorize button.
+    assert '"securitySchemes"' in result.text
+    assert '"bearerFormat":"JWT"' in result.text.replace(" ", "")
 
 
 def test_every_sample_event_exists_is_a_v2_event_and_is_used() -> None:

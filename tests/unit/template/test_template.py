@@ -217,10 +217,14 @@ def test_table_durability_and_key_schema() -> None:
         {"AttributeName": keys.PK, "KeyType": "HASH"},
         {"AttributeName": keys.SK, "KeyType": "RANGE"},
     ]
-    assert [index["IndexName"] for index in p["GlobalSecondaryIndexes"]] == [keys.GSI1]
+    assert [index["IndexName"] for index in p["GlobalSecondaryIndexes"]] == [keys.GSI1, keys.GSI2]
     assert p["GlobalSecondaryIndexes"][0]["KeySchema"] == [
         {"AttributeName": keys.GSI1PK, "KeyType": "HASH"},
         {"AttributeName": keys.GSI1SK, "KeyType": "RANGE"},
+    ]
+    assert p["GlobalSecondaryIndexes"][1]["KeySchema"] == [
+        {"AttributeName": keys.GSI2PK, "KeyType": "HASH"},
+        {"AttributeName": keys.GSI2SK, "KeyType": "RANGE"},
     ]
     assert "LocalSecondaryIndexes" not in p
 
@@ -527,7 +531,7 @@ def test_moto_resources_match_the_template(aws: Any) -> None:
     description = boto3.client("dynamodb").describe_table(TableName=stack.ref("Table"))["Table"]
     table = props("Table")
     assert description["KeySchema"] == table["KeySchema"]
-    assert [i["IndexName"] for i in description["GlobalSecondaryIndexes"]] == ["GSI1"]
+    assert [i["IndexName"] for i in description["GlobalSecondaryIndexes"]] == ["GSI1", "GSI2"]
     ttl = boto3.client("dynamodb").describe_time_to_live(TableName=stack.ref("Table"))
     assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires_at"
     topics = [t["TopicArn"] for t in boto3.client("sns").list_topics()["Topics"]]

@@ -14,12 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from jobscheduler.errors import DomainError
-
-
-class InvalidCursor(DomainError):
-    status = 400
-    code = "invalid_cursor"
+from jobscheduler.errors import InvalidCursor
 
 
 def encode_cursor(scope: str, key: Mapping[str, Any]) -> str:

@@ -1,8 +1,9 @@
 """Execution records (the history of a schedule's runs).
 
-Item: PK=TENANT#t#SCHEDULE#id, SK=EXEC#{execution_id} (see dal/keys.py), the fields of
-``models.executions.Execution``, ``tenant``, ``expires_at`` (TTL, epoch seconds) and,
-while a RUNNING record is the run's lock, ``lease_until`` (epoch milliseconds). How the
+Item: PK=TENANT#t#SCHEDULE#id, SK=EXEC#{execution_id}, GSI2PK/GSI2SK (the tenant-wide
+history; see dal/keys.py), the fields of ``models.executions.Execution``, ``tenant``,
+``expires_at`` (TTL, epoch seconds) and, while a RUNNING record is the run's lock,
+``lease_until`` (epoch milliseconds). How the
 executor claims and finishes runs (and when a record is written) is in dal/runs.py.
 """
 
@@ -62,6 +63,8 @@ def execution_from_item(item: dict[str, Any]) -> Execution:
 def execution_item(tenant: str, execution: Execution, *, expires: datetime) -> dict[str, Any]:
     item = codec.to_dynamo(execution)
     item.update(keys.execution_key(tenant, execution.schedule_id, execution.id))
+    item[keys.GSI2PK] = keys.tenant_executions_pk(tenant)
+    item[keys.GSI2SK] = keys.tenant_execution_sk(execution.schedule_id, execution.id)
     item["tenant"] = tenant
     item[keys.TTL_ATTRIBUTE] = expires_at(expires)
     return item
@@ -78,7 +81,7 @@ def get_execution(tenant: str, schedule_id: str, execution_id: str) -> Execution
 
 def list_executions(
     tenant: str,
-    schedule_id: str,
+    schedule_id: str | None,
     *,
     status: ExecutionStatus | None = None,
     since: datetime | None = None,
@@ -86,17 +89,27 @@ def list_executions(
     limit: int = 20,
     cursor: dict[str, Any] | None = None,
 ) -> tuple[list[Execution], dict[str, Any] | None]:
-    """A page of a schedule's executions, newest first.
+    """A page of executions, newest first: one schedule's, or (``schedule_id`` None) the
+    tenant's across all its schedules, from GSI2.
 
-    ``since``/``until`` (inclusive) become a key condition on SK (ids sort by time), so a
-    page costs the same whatever the partition's size. ``cursor`` is the key dict this
-    function returned (the API makes it opaque); None means the last page.
+    ``since``/``until`` (inclusive) become a key condition on the sort key (ids sort by
+    time), so a page costs the same whatever the partition's size. ``cursor`` is the key
+    dict this function returned (the API makes it opaque); None means the last page.
     """
-    partition = Key(keys.PK).eq(keys.executions_pk(tenant, schedule_id))
     lower = keys.execution_sk_bound(since, upper=False) if since else keys.execution_sk("")
     upper = keys.execution_sk_bound(until, upper=True) if until else keys.execution_sk("~")
-    condition = partition & Key(keys.SK).between(lower, upper)
-    query: dict[str, Any] = {"KeyConditionExpression": condition, "ScanIndexForward": False}
+    query: dict[str, Any] = {"ScanIndexForward": False}
+    if schedule_id is None:
+        query["IndexName"] = keys.GSI2
+        query["KeyConditionExpression"] = Key(keys.GSI2PK).eq(
+            keys.tenant_executions_pk(tenant)
+        ) & Key(keys.GSI2SK).between(lower, upper)
+        key_names: tuple[str, ...] = (keys.PK, keys.SK, keys.GSI2PK, keys.GSI2SK)
+    else:
+        query["KeyConditionExpression"] = Key(keys.PK).eq(
+            keys.executions_pk(tenant, schedule_id)
+        ) & Key(keys.SK).between(lower, upper)
+        key_names = (keys.PK, keys.SK)
     if status is not None:
         query["FilterExpression"] = Attr("status").eq(status.value)
     start = cursor
@@ -114,7 +127,7 @@ def list_executions(
     if start is not None and items:
         # Resume after the last item returned (the same as LastEvaluatedKey when no filter
         # dropped anything; always a valid ExclusiveStartKey).
-        start = {keys.PK: items[-1][keys.PK], keys.SK: items[-1][keys.SK]}
+        start = {name: items[-1][name] for name in key_names}
     return executions, start
 
 

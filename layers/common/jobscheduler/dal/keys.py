@@ -1,15 +1,18 @@
 """Single-table key design. Every key starts with the tenant.
 
-Item               PK                               SK                      GSI1PK                    GSI1SK
-schedule           TENANT#{t}                       SCHEDULE#{id}           TENANT#{t}#LIVE|DELETED   {name}#{id}
-tenant counter     TENANT#{t}                       QUOTA                   -                         -
-idempotency key    TENANT#{t}                       IDEMPOTENCY#{key}       -                         -
-execution          TENANT#{t}#SCHEDULE#{id}         EXEC#{execution_id}     -                         -
+Item               PK                         SK                   GSI1PK / GSI1SK                       GSI2PK / GSI2SK
+schedule           TENANT#{t}                 SCHEDULE#{id}        TENANT#{t}#LIVE|DELETED / {name}#{id}  -
+tenant counter     TENANT#{t}                 QUOTA                -                                      -
+idempotency key    TENANT#{t}                 IDEMPOTENCY#{key}    -                                      -
+execution          TENANT#{t}#SCHEDULE#{id}   EXEC#{execution_id}  -                                      TENANT#{t}#EXECUTIONS / EXEC#{execution_id}#{id}
 
 - A page of a tenant's schedules is a Query on GSI1 (LIVE partition, sorted by name, so
   a name prefix is a begins_with key condition). GET one schedule is a GetItem.
 - A page of a schedule's executions is a Query on the execution partition, newest first
   (execution ids sort by scheduled time), since/until become a BETWEEN on SK.
+- A page of a tenant's executions across schedules (GET /executions) is a Query on GSI2:
+  one partition per tenant, sorted by execution id (that is, by time) then schedule id,
+  so since/until are the same BETWEEN as above.
 - The claim of a scheduled run is a conditional put on EXEC#{execution_id}, where the id
   is derived from the scheduled time: two deliveries of one fire meet the same item.
 - Idempotency records (POST /schedules with Idempotency-Key) live 24 h: ``expires_at``.
@@ -26,6 +29,9 @@ SK = "SK"
 GSI1 = "GSI1"
 GSI1PK = "GSI1PK"
 GSI1SK = "GSI1SK"
+GSI2 = "GSI2"
+GSI2PK = "GSI2PK"
+GSI2SK = "GSI2SK"
 TTL_ATTRIBUTE = "expires_at"
 
 
@@ -68,6 +74,16 @@ def execution_sk(execution_id: str) -> str:
 
 def execution_key(tenant: str, schedule_id: str, execution_id: str) -> dict[str, str]:
     return {PK: executions_pk(tenant, schedule_id), SK: execution_sk(execution_id)}
+
+
+def tenant_executions_pk(tenant: str) -> str:
+    """GSI2 partition: every execution of the tenant, whatever its schedule."""
+    return f"TENANT#{tenant}#EXECUTIONS"
+
+
+def tenant_execution_sk(schedule_id: str, execution_id: str) -> str:
+    """GSI2 sort key: starts like execution_sk, so execution_sk_bound bounds it too."""
+    return f"{execution_sk(execution_id)}#{schedule_id}"
 
 
 def _stamp(moment: datetime) -> str:

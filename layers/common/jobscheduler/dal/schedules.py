@@ -20,7 +20,8 @@ from jobscheduler.dal.cursor import decode_cursor, encode_cursor
 from jobscheduler.dal.failures import unavailable
 from jobscheduler.errors import (
     Conflict,
-    DomainError,
+    IdempotencyKeyTaken,
+    InvalidState,
     NotFound,
     QuotaExceeded,
     VersionConflict,
@@ -82,14 +83,6 @@ class IdempotencyRecord:
     fingerprint: str
     expires_at: int  # epoch seconds, the table's TTL attribute
     created_at: str
-
-
-class IdempotencyKeyTaken(DomainError):
-    """Another request with the same Idempotency-Key wrote its record first (the caller
-    re-reads the record and replays)."""
-
-    status = 409
-    code = "idempotency_key_in_use"
 
 
 def get_idempotency(tenant: str, key: str) -> IdempotencyRecord | None:
@@ -277,9 +270,8 @@ def _explain_condition_failure(
             "read it again and retry",
             details={"current_version": current.version},
         )
-    return Conflict(
+    return InvalidState(
         f"schedule {schedule_id} is {current.status.value}; this change is not allowed now",
-        code="invalid_state",
         details={"status": current.status.value},
     )
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from jobscheduler.errors import InvalidExpression
+from jobscheduler.errors import InvalidExpression, InvalidTimezone
 
 _NAME = re.compile(r"^[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*$")
 # Files in the zone database that are not zones a user means.
@@ -27,9 +27,8 @@ def _refuse(name: str) -> InvalidExpression:
     close = difflib.get_close_matches(name.lower().replace(" ", "_"), list(zones), n=1)
     if close:
         suggestion = zones[close[0]]
-    return InvalidExpression(
+    return InvalidTimezone(
         f"unknown timezone {name!r}; use an IANA name such as 'America/New_York' or 'UTC'",
-        code="invalid_timezone",
         suggestion=suggestion,
     )
 

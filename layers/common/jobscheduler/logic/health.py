@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from jobscheduler import __version__
 from jobscheduler.dal import schedules as store
 from jobscheduler.gateways import health as probes
 from jobscheduler.gateways import scheduler
 from jobscheduler.models.api import HealthChecks, HealthResponse
-from jobscheduler.settings import get_settings
 
 
 def health() -> HealthResponse:
@@ -18,6 +18,6 @@ def health() -> HealthResponse:
     ok = checks.table and checks.schedule_group and checks.topic
     return HealthResponse(
         status="ok" if ok else "degraded",
-        version=get_settings().service_version,
+        version=__version__,
         checks=checks,
     )

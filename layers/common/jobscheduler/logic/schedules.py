@@ -33,10 +33,19 @@ from jobscheduler.errors import (
     Conflict,
     DependencyUnavailable,
     DomainError,
+    IdempotencyKeyReused,
+    IdempotencyKeyTaken,
     InvalidExpression,
+    InvalidIdempotencyKey,
+    InvalidIfMatch,
+    InvalidState,
     NotFound,
+    ScheduleExpired,
+    SchedulePending,
     ValidationFailed,
     VersionConflict,
+    VersionMismatch,
+    VersionRequired,
 )
 from jobscheduler.expressions import SchedulePolicy, compile_schedule
 from jobscheduler.gateways import events, executor_invoke
@@ -77,13 +86,6 @@ _PENDING_MESSAGE = (
 _DELETE_ATTEMPTS = 3
 
 
-class VersionRequired(DomainError):
-    """PATCH without If-Match or a body version (428 Precondition Required)."""
-
-    status = 428
-    code = "version_required"
-
-
 def now_utc() -> datetime:
     return datetime.now(UTC)
 
@@ -119,9 +121,8 @@ def parse_if_match(if_match: str | None) -> int | None:
         return None
     match = _IF_MATCH.match(if_match)
     if match is None:
-        raise ValidationFailed(
+        raise InvalidIfMatch(
             'If-Match must carry the schedule version, e.g. If-Match: "3"',
-            code="invalid_if_match",
             details={"if_match": if_match},
         )
     return int(match.group(1))
@@ -194,9 +195,8 @@ class CreateOutcome(NamedTuple):
 
 def _check_idempotency_key(key: str) -> None:
     if not _IDEMPOTENCY_KEY.match(key):
-        raise DomainError(
+        raise InvalidIdempotencyKey(
             "Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 _ . : -",
-            code="invalid_idempotency_key",
             details={"idempotency_key": key[:200]},
         )
 
@@ -209,10 +209,9 @@ def _replay(
     if record is None or record.expires_at < now_epoch:
         return None
     if record.fingerprint != fingerprint:
-        raise ValidationFailed(
+        raise IdempotencyKeyReused(
             "this Idempotency-Key was already used with a different request body; "
             "use a new key for a different schedule",
-            code="idempotency_key_reused",
             details={"idempotency_key": record.key},
         )
     return store.get(tenant, record.schedule_id)
@@ -283,7 +282,7 @@ def create(
             now_epoch=now_epoch,
             replaces=stale,
         )
-    except store.IdempotencyKeyTaken:
+    except IdempotencyKeyTaken:
         if claim is None:  # only a claim can be taken
             raise
         # A concurrent request with the same key won the race: answer with its schedule.
@@ -369,9 +368,8 @@ def update(
     now = now or now_utc()
     header_version = parse_if_match(if_match)
     if header_version is not None and body.version is not None and header_version != body.version:
-        raise ValidationFailed(
+        raise VersionMismatch(
             "If-Match and the body's version disagree",
-            code="version_mismatch",
             details={"if_match": header_version, "version": body.version},
         )
     version = header_version if header_version is not None else body.version
@@ -382,7 +380,7 @@ def update(
     current = load(tenant, schedule_id)
     _check_version(current, version)
     if current.status == ScheduleStatus.PENDING:
-        raise Conflict(_PENDING_MESSAGE, code="schedule_pending")
+        raise SchedulePending(_PENDING_MESSAGE)
 
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     nulls = sorted(f for f, v in changes.items() if v is None and f not in _NULLABLE_FIELDS)
@@ -567,10 +565,9 @@ def resume(
     )
     resumed.next_run_at = _next_run(resumed, now)
     if resumed.next_run_at is None:
-        raise Conflict(
+        raise ScheduleExpired(
             "this schedule has no run left (its time or end_at has passed); "
             "PATCH a new schedule or delete it",
-            code="schedule_expired",
         )
     try:
         entries.apply(entries.entry_specs(resumed, now=now))
@@ -592,9 +589,8 @@ def resume(
 
 
 def _invalid_state(schedule: Schedule, action: str) -> Conflict:
-    return Conflict(
+    return InvalidState(
         f"cannot {action} a {schedule.status.value} schedule",
-        code="invalid_state",
         details={"status": schedule.status.value},
     )
 
@@ -647,7 +643,7 @@ def run_now(tenant: str, schedule_id: str, *, now: datetime | None = None) -> Ru
     now = now or now_utc()
     current = load(tenant, schedule_id)
     if current.status == ScheduleStatus.PENDING:
-        raise Conflict(_PENDING_MESSAGE, code="schedule_pending")
+        raise SchedulePending(_PENDING_MESSAGE)
     execution_id = keys.manual_execution_id(now)
     executor_invoke.invoke_async(
         ExecutorPayload(

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from jobscheduler.models.executions import Execution, ExecutionStatus
+from jobscheduler.models.ids import SCHEDULE_ID_PATTERN
 from jobscheduler.models.pagination import Page
 from jobscheduler.models.schedules import Schedule, ScheduleKind, ScheduleStatus
 from jobscheduler.models.tasks import TaskType
@@ -100,6 +101,16 @@ class ExecutionListQuery(BaseModel):
     until: AwareDatetime | None = None
     limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     cursor: str | None = Field(default=None, max_length=2048)
+
+
+class TenantExecutionListQuery(ExecutionListQuery):
+    """GET /executions: a schedule's history filters, plus an optional schedule."""
+
+    schedule_id: str | None = Field(
+        default=None,
+        pattern=SCHEDULE_ID_PATTERN,
+        description="Only this schedule's executions (deleted schedules included)",
+    )
 
 
 class ClearQuery(BaseModel):
