@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/functions/api:$(CURDIR)/f
 export AWS_DEFAULT_REGION ?= us-east-1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck template-check pytest browser-deps bench invoke build validate lock clean
+.PHONY: help run test lint typecheck template-check pytest browser-deps bench bench-quick invoke build validate lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ browser-deps: ## Install headless Chromium for the browser tests when it is miss
 
 bench: $(VENV)/.installed ## Benchmarks; figures to stdout and bench/results.json
 	$(PY) -m bench
+
+bench-quick: $(VENV)/.installed ## Every benchmark at a small scale (CI): must run, figures not judged
+	BENCH_QUICK=1 $(PY) -m bench
 
 invoke: $(VENV)/.installed ## Run one function with one event against the local stack: make invoke FN=ApiFunction EVENT=events/api-create.json (SCHEDULE=sch_... for the other samples)
 	$(PY) -m local.invoke $(FN) $(EVENT) $(if $(SCHEDULE),--schedule-id $(SCHEDULE)) $(if $(EXECUTION),--execution-id $(EXECUTION))
