@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -128,7 +129,7 @@ def _check_url(protocol: Protocol, endpoint: str, settings: Settings) -> None:
 def _own_function(endpoint: str, settings: Settings) -> bool:
     name = endpoint.split(":function:", 1)[1].split(":", 1)[0]
     own = {settings.executor_function_arn.split(":function:")[-1].split(":", 1)[0]}
-    own |= {part.strip() for part in getattr(settings, "own_functions", "").split(",")}
+    own |= {part.strip() for part in settings.own_functions.split(",")}
     return name in own - {""}
 
 
@@ -212,9 +213,7 @@ def create(tenant: str, body: SubscriptionCreate) -> Subscription:
         _undo(record, arn=arn)
         raise
     logger.info("subscription created", extra={"subscription_id": record.id})
-    return _view(
-        SubscriptionRecord(**{**record.__dict__, "status": status, "subscription_arn": arn})
-    )
+    return _view(replace(record, status=status, subscription_arn=arn))
 
 
 def _undo(record: SubscriptionRecord, *, arn: str | None) -> None:
@@ -246,7 +245,7 @@ def _refresh(record: SubscriptionRecord) -> SubscriptionRecord:
     current = sns.status(record.subscription_arn)
     if current != record.status:
         dal.set_status(record.tenant, record.id, current)
-        record = SubscriptionRecord(**{**record.__dict__, "status": current})
+        record = replace(record, status=current)
     return record
 
 
