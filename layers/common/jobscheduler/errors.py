@@ -231,6 +231,14 @@ class InvalidTimezone(InvalidExpression):
     code = "invalid_timezone"
 
 
+class InvalidExclusion(InvalidExpression):
+    """An `exclude` rule that cannot apply: an unknown country or subdivision, a window
+    that ends before it starts, too many dates, or exclusions that leave no run at all;
+    `details.suggestion`, when present, is a value that works."""
+
+    code = "invalid_exclusion"
+
+
 class InvalidIfMatch(ValidationFailed):
     """An `If-Match` header that does not carry a schedule version, e.g. `If-Match: "3"`."""
 

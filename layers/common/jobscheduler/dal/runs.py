@@ -567,3 +567,61 @@ def _release(tenant: str, schedule_id: str, run_id: str, *, lease_ms: int) -> No
     except ClientError as error:
         if not _refused(error):
             raise
+
+
+# --- a fire the schedule's calendar excludes ------------------------------------------
+
+
+def pass_excluded_fire(
+    tenant: str, schedule_id: str, *, next_run_at: datetime | None, now: datetime
+) -> bool:
+    """Count a fire the calendar skipped and move next_run_at past it; with no next run,
+    complete the schedule. One UpdateItem (a second only when the first is refused).
+
+    Called once per fire (after its SKIPPED record was written), so the count is exact
+    unless the process dies between the two writes. next_run_at only moves forward: a
+    late delivery of an older fire leaves a newer value alone. Returns whether the
+    schedule became COMPLETED.
+    """
+    names = {"#pk": keys.PK, "#status": "status"}
+    values: dict[str, Any] = {":one": 1, ":active": ScheduleStatus.ACTIVE.value}
+    if next_run_at is not None:
+        values[":next"] = _iso(next_run_at)
+        update = "SET next_run_at = :next ADD skipped_runs :one"
+        condition = (
+            "attribute_exists(#pk) AND #status = :active AND "
+            "(attribute_not_exists(next_run_at) OR next_run_at <= :next)"
+        )
+    else:
+        values[":completed"] = ScheduleStatus.COMPLETED.value
+        values[":now"] = _iso(now)
+        update = (
+            "SET #status = :completed, updated_at = :now, version = version + :one"
+            " ADD skipped_runs :one REMOVE next_run_at"
+        )
+        condition = "attribute_exists(#pk) AND #status = :active"
+    try:
+        schedule_table().update_item(
+            Key=keys.schedule_key(tenant, schedule_id),
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+        return next_run_at is None
+    except ClientError as error:
+        if not _refused(error):
+            raise
+    # Paused, deleted meanwhile, or next_run_at already later: count the skip only.
+    try:
+        schedule_table().update_item(
+            Key=keys.schedule_key(tenant, schedule_id),
+            UpdateExpression="ADD skipped_runs :one",
+            ConditionExpression="attribute_exists(#pk)",
+            ExpressionAttributeNames={"#pk": keys.PK},
+            ExpressionAttributeValues={":one": 1},
+        )
+    except ClientError as error:
+        if not _refused(error):
+            raise
+    return False

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
+from jobscheduler.models.calendars import ExclusionRule, Exclusions
 from jobscheduler.models.executions import Execution, ExecutionStatus
 from jobscheduler.models.ids import SCHEDULE_ID_PATTERN
 from jobscheduler.models.pagination import Page
-from jobscheduler.models.schedules import Schedule, ScheduleKind, ScheduleStatus
+from jobscheduler.models.schedules import HolidayCountry, Schedule, ScheduleKind, ScheduleStatus
 from jobscheduler.models.tasks import TaskType
 
 MAX_BODY_BYTES = 256 * 1024
@@ -41,6 +42,18 @@ class PreviewRequest(BaseModel):
     )
     end_at: AwareDatetime | None = None
     count: int = Field(default=5, ge=1, le=50)
+    exclude: Exclusions = Field(default_factory=list)
+    holiday_country: HolidayCountry | None = None
+    include_skipped: StrictBool = Field(
+        default=False,
+        description="Also list the fires the exclusions skip (before the last run shown),"
+        " each with its reason",
+    )
+
+
+class SkippedRun(BaseModel):
+    at: datetime
+    reason: str = Field(description="e.g. 'holiday: Thanksgiving Day', 'blackout'")
 
 
 class PreviewResponse(BaseModel):
@@ -49,7 +62,12 @@ class PreviewResponse(BaseModel):
     timezone: str
     description: str
     next_runs: list[datetime] = Field(
-        description="ISO 8601 with the offset of the schedule's timezone"
+        description="The runs that will happen (exclusions applied), ISO 8601 with the"
+        " offset of the schedule's timezone"
+    )
+    exclusions: list[ExclusionRule] = Field(default_factory=list)
+    skipped_runs: list[SkippedRun] | None = Field(
+        default=None, description="With include_skipped: the excluded fires and why"
     )
 
 
