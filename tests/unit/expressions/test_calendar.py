@@ -86,7 +86,9 @@ def test_subdivisions_differ() -> None:
     berlin = skipped_days([{"holidays": "DE", "subdivision": "BE"}], "Europe/Berlin", 2026)
     assert date(2026, 6, 4) in bavaria and date(2026, 6, 4) not in berlin
     assert date(2026, 3, 8) in berlin and date(2026, 3, 8) not in bavaria
-    california = skipped_days([{"holidays": "US", "subdivision": "CA"}], "America/Los_Angeles", 2026)
+    california = skipped_days(
+        [{"holidays": "US", "subdivision": "CA"}], "America/Los_Angeles", 2026
+    )
     assert date(2026, 3, 31) in california  # Cesar Chavez Day
     assert date(2026, 3, 31) not in skipped_days([{"holidays": "US"}], "America/New_York", 2026)
 
@@ -147,8 +149,9 @@ def test_window_across_spring_forward() -> None:
     # one real hour long (06:30Z to 07:30Z).
     ny = ZoneInfo("America/New_York")
     window = {"from": "2026-03-08T01:30:00", "to": "2026-03-08T03:30:00", "name": "freeze"}
-    fires = _fires([window], "rate(15 minutes)", "America/New_York",
-                   datetime(2026, 3, 8, 6, 0, tzinfo=UTC), 4)
+    fires = _fires(
+        [window], "rate(15 minutes)", "America/New_York", datetime(2026, 3, 8, 6, 0, tzinfo=UTC), 4
+    )
     got = [(f.at.astimezone(ny).strftime("%H:%M"), f.skipped) for f in fires]
     assert got == [
         ("01:15", None),
@@ -166,8 +169,13 @@ def test_window_across_fall_back_is_two_real_hours() -> None:
     # New York, 2026-11-01: 01:00-02:00 happens twice. A window from 01:00 (the first)
     # to 02:00 (after the repeat) covers both passes: 05:00Z to 07:00Z.
     window = {"from": "2026-11-01T01:00:00", "to": "2026-11-01T02:00:00"}
-    fires = _fires([window], "rate(30 minutes)", "America/New_York",
-                   datetime(2026, 11, 1, 4, 45, tzinfo=UTC), 2)
+    fires = _fires(
+        [window],
+        "rate(30 minutes)",
+        "America/New_York",
+        datetime(2026, 11, 1, 4, 45, tzinfo=UTC),
+        2,
+    )
     got = [(f.at.strftime("%H:%MZ"), f.skipped) for f in fires]
     assert got == [
         ("04:45Z", None) if False else ("05:15Z", "blackout"),
@@ -190,9 +198,7 @@ def test_window_with_offsets_is_absolute() -> None:
 
 def test_scan_steps_over_long_exclusions_quickly() -> None:
     # Every minute, a blackout of a whole year: one step, not half a million fires.
-    calendar = Calendar(
-        rules({"from": "2026-01-01T00:00:00", "to": "2027-01-01T00:00:00"}), "UTC"
-    )
+    calendar = Calendar(rules({"from": "2026-01-01T00:00:00", "to": "2027-01-01T00:00:00"}), "UTC")
     start = datetime(2025, 12, 31, 23, 58, tzinfo=UTC)
     fires = scan(["rate(1 minute)"], "UTC", calendar, after=start, count=3, anchor=start)
     assert [f.at for f in fires] == [

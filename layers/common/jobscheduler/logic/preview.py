@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from jobscheduler.errors import InvalidExclusion
 from jobscheduler.expressions import compile_schedule, next_runs, rate_anchor
 from jobscheduler.logic.calendars import effective_exclusions
 from jobscheduler.logic.schedules import now_utc, policy
@@ -48,6 +49,11 @@ def preview(body: PreviewRequest, *, now: datetime | None = None) -> PreviewResp
             list_skipped=body.include_skipped,
         )
         runs = [fire.at for fire in fires if fire.skipped is None]
+        if not runs and _fires_at_all(compiled.expressions, compiled.timezone, body, after, anchor):
+            # As a create would be: exclusions that leave no run are a mistake.
+            raise InvalidExclusion(
+                f"the exclusions leave schedule {body.schedule!r} no run in the next years"
+            )
         if body.include_skipped:
             skipped = [
                 SkippedRun(at=fire.at.astimezone(zone), reason=fire.skipped)
@@ -73,4 +79,24 @@ def preview(body: PreviewRequest, *, now: datetime | None = None) -> PreviewResp
         next_runs=[run.astimezone(zone) for run in runs],
         exclusions=exclusions,
         skipped_runs=skipped,
+    )
+
+
+def _fires_at_all(
+    expressions: list[str],
+    timezone: str,
+    body: PreviewRequest,
+    after: datetime,
+    anchor: datetime,
+) -> bool:
+    return bool(
+        next_runs(
+            expressions,
+            timezone,
+            after=after,
+            count=1,
+            start_at=body.start_at,
+            end_at=body.end_at,
+            anchor=anchor,
+        )
     )
