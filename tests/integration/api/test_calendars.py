@@ -4,7 +4,7 @@ refused with 422 and nothing written."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -114,7 +114,8 @@ def test_bad_exclusions_are_refused_and_nothing_is_written(
     error = _error(result, code)
     assert words in result.text
     preview = api.request("preview", body={"schedule": "0 9 * * *", "exclude": exclude})
-    assert preview.status == 422 and preview.json["error"]["code"] == error["code"]
+    assert preview.status == 422
+    assert preview.json["error"]["code"] == error["code"]
 
 
 def test_unknown_country_in_english_is_refused(api: Api, unchanged: None) -> None:
@@ -157,7 +158,8 @@ def test_preview_marks_the_skipped_fires(api: Api) -> None:
     assert body["skipped_runs"][0]["at"].endswith("+01:00")
     # Without include_skipped, the same runs and no list.
     plain = api.request("preview", body=request).json
-    assert plain["next_runs"] == body["next_runs"] and plain["skipped_runs"] is None
+    assert plain["next_runs"] == body["next_runs"]
+    assert plain["skipped_runs"] is None
 
 
 def test_patch_exclude_moves_next_run_at(api: Api) -> None:

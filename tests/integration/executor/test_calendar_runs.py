@@ -90,16 +90,18 @@ def _preview_year(
 def test_executor_and_preview_agree_on_every_fire_of_a_year(
     handler, put_schedule, table, target_topic, expression, timezone, exclude
 ) -> None:
+    from pydantic import TypeAdapter
+
     from jobscheduler.logic.calendars import effective_exclusions
     from jobscheduler.models.calendars import Exclusions
-    from pydantic import TypeAdapter
 
     rules = TypeAdapter(Exclusions).validate_python(exclude)
     start = NOW + timedelta(minutes=1)
     end = start + timedelta(days=365)
     runs, skipped = _preview_year(expression, timezone, exclude, start, end)
     fires = next_runs([expression], timezone, after=start, count=2000, end_at=end)
-    assert skipped and runs
+    assert skipped
+    assert runs
     assert set(runs) | set(skipped) >= set(fires)
     real = [r for r in runs if r <= end]
     schedule = put_schedule(
@@ -161,10 +163,12 @@ def test_a_skipped_fire_is_recorded_published_and_counted_once(
     assert data["skip_reason"] == "holiday: Thanksgiving Day"
     assert data["next_run_at"] == "2030-11-29T14:00:00Z"
     stored = _stored(table, schedule.id)
-    assert stored.skipped_runs == 1 and stored.total_runs == 0
+    assert stored.skipped_runs == 1
+    assert stored.total_runs == 0
     assert stored.next_run_at == datetime(2030, 11, 29, 14, 0, tzinfo=UTC)
     [record] = records.list_executions(TENANT, schedule.id, limit=10)[0]
-    assert record.status == "SKIPPED" and record.skip_reason == "holiday: Thanksgiving Day"
+    assert record.status == "SKIPPED"
+    assert record.skip_reason == "holiday: Thanksgiving Day"
 
 
 def test_concurrent_deliveries_of_a_skipped_fire_count_once(
@@ -196,7 +200,8 @@ def test_a_late_skipped_fire_does_not_move_next_run_at_back(
     )
     assert handler(fire(schedule, THANKSGIVING_9AM))["status"] == "SKIPPED"
     stored = _stored(table, schedule.id)
-    assert stored.next_run_at == later and stored.skipped_runs == 1
+    assert stored.next_run_at == later
+    assert stored.skipped_runs == 1
 
 
 def test_the_last_fire_excluded_completes_the_schedule(
@@ -213,7 +218,8 @@ def test_the_last_fire_excluded_completes_the_schedule(
     )
     assert handler(fire(schedule, THANKSGIVING_9AM))["status"] == "SKIPPED"
     stored = _stored(table, schedule.id)
-    assert stored.status == "COMPLETED" and stored.next_run_at is None
+    assert stored.status == "COMPLETED"
+    assert stored.next_run_at is None
     assert lifecycle.types() == ["execution.skipped", "schedule.completed"]
 
 

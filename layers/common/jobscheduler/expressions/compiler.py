@@ -11,13 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from jobscheduler.errors import InvalidExpression
 from jobscheduler.expressions import recurring_grammar
 from jobscheduler.expressions.describe import describe
-from jobscheduler.expressions.except_clause import parse_except, split_except
 from jobscheduler.expressions.eventbridge import (
     CronSpec,
     RateSpec,
     looks_like_eventbridge,
     parse_expression,
 )
+from jobscheduler.expressions.except_clause import parse_except, split_except
 from jobscheduler.expressions.natural import (
     OneOff,
     from_wall,

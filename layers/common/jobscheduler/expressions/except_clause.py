@@ -23,8 +23,12 @@ from jobscheduler.models.calendars import (
 )
 
 _SPLIT = re.compile(r"\s+(?:except|excluding)\s+")
-_HOLIDAYS = re.compile(r"^(?:(?P<cc>[a-z]{2,3})(?:-(?P<sub>[a-z0-9]{1,10}))?\s+)?(?:public\s+|bank\s+)?holidays?$")
-_DATES = re.compile(r"^(?P<month>[a-z]+)\.?\s+(?P<first>\d{1,2})(?:st|nd|rd|th)?(?:\s*(?:-|to|through|thru)\s*(?P<last>\d{1,2})(?:st|nd|rd|th)?)?$")
+_HOLIDAYS = re.compile(
+    r"^(?:(?P<cc>[a-z]{2,3})(?:-(?P<sub>[a-z0-9]{1,10}))?\s+)?(?:public\s+|bank\s+)?holidays?$"
+)
+_DATES = re.compile(
+    r"^(?P<month>[a-z]+)\.?\s+(?P<first>\d{1,2})(?:st|nd|rd|th)?(?:\s*(?:-|to|through|thru)\s*(?P<last>\d{1,2})(?:st|nd|rd|th)?)?$"
+)
 
 
 def _month_number(word: str) -> int | None:
@@ -58,7 +62,7 @@ def _part(part: str, source: str, country: str | None) -> ExclusionRule:
         return DaysRule(days=["SAT", "SUN"])
     code = _day_code(part)
     if code is not None:
-        return DaysRule(days=[code])  # type: ignore[list-item]
+        return DaysRule.model_validate({"days": [code]})
     match = _HOLIDAYS.match(part)
     if match is not None:
         cc, sub = match.group("cc"), match.group("sub")

@@ -51,8 +51,8 @@ from jobscheduler.errors import (
 from jobscheduler.expressions import SchedulePolicy, compile_schedule
 from jobscheduler.gateways import events, executor_invoke
 from jobscheduler.logic import entries
-from jobscheduler.logic.task_policy import refuse_own_resources
 from jobscheduler.logic.calendars import effective_exclusions
+from jobscheduler.logic.task_policy import refuse_own_resources
 from jobscheduler.logic.timing import next_fire
 from jobscheduler.models.api import RunResponse, ScheduleListQuery
 from jobscheduler.models.events import EventType, LifecycleEvent

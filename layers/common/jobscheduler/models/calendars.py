@@ -116,8 +116,7 @@ ExclusionRule = Annotated[
     Discriminator(
         _kind,
         custom_error_type="unknown_exclusion",
-        custom_error_message="an exclusion has one of the keys holidays, dates, days or"
-        " from/to",
+        custom_error_message="an exclusion has one of the keys holidays, dates, days or from/to",
     ),
 ]
 
@@ -129,6 +128,4 @@ def _limits(rules: list[ExclusionRule]) -> list[ExclusionRule]:
     return rules
 
 
-Exclusions = Annotated[
-    list[ExclusionRule], Field(max_length=MAX_RULES), AfterValidator(_limits)
-]
+Exclusions = Annotated[list[ExclusionRule], Field(max_length=MAX_RULES), AfterValidator(_limits)]
