@@ -35,9 +35,12 @@ SPEC_FIELDS = (
     "task",
     "retry",
     "overlap",
+    "notify_started",
     "flexible_window_minutes",
     "priority",
     "tags",
+    "exclude",
+    "holiday_country",
 )
 
 
