@@ -228,3 +228,34 @@ def test_run_now_ignores_the_calendar(handler, put_schedule, table, target_topic
     event = fire(schedule, THANKSGIVING_9AM, trigger="manual")
     event.pop("scheduler_execution_id", None)
     assert handler(event)["status"] == "SUCCEEDED"
+
+
+def test_a_retry_after_the_schedule_write_failed_finishes_the_bookkeeping_once(
+    handler, put_schedule, table, target_topic, monkeypatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from jobscheduler.dal import runs
+
+    schedule = _thanksgiving_schedule(put_schedule)
+    real = runs.pass_excluded_fire
+    failures = iter([True])
+
+    def flaky(*args: Any, **kwargs: Any) -> bool:
+        if next(failures, False):
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "x"}}, "Update")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runs, "pass_excluded_fire", flaky)
+    event = fire(schedule, THANKSGIVING_9AM)
+    with pytest.raises(ClientError):
+        handler(event)
+    assert _stored(table, schedule.id).skipped_runs == 0
+    # Scheduler retries the delivery: the record exists, the schedule catches up, once.
+    assert handler(event)["status"] == "DUPLICATE"
+    assert handler(event)["status"] == "DUPLICATE"
+    stored = _stored(table, schedule.id)
+    assert stored.skipped_runs == 1
+    assert stored.next_run_at == datetime(2030, 11, 29, 14, 0, tzinfo=UTC)
+    [record] = records.list_executions(TENANT, schedule.id, limit=10)[0]
+    assert record.status == "SKIPPED"

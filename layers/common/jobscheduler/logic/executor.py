@@ -316,9 +316,9 @@ def _skip_excluded(
     skip, and the schedule moves on to its next run that really happens."""
     next_run = next_fire(schedule, after=max(now, base.scheduled_time))
     summary = _skip(tenant, base, reason, schedule, now, next_run_at=next_run)
-    if summary.status != ExecutionStatus.SKIPPED.value:
-        return summary  # a duplicate delivery: the first one moved the schedule on
-    if runs.pass_excluded_fire(tenant, schedule.id, next_run_at=next_run, now=now):
+    # Also on a duplicate: if the first delivery died between its two writes, this one
+    # finishes the bookkeeping (which counts each fire once, see pass_excluded_fire).
+    if runs.pass_excluded_fire(tenant, schedule.id, base.id, next_run_at=next_run, now=now):
         try_delete_scheduler_entries(schedule.id, len(schedule.expressions))
         _publish_completed(tenant, schedule, base, total_runs=schedule.total_runs)
     return summary
