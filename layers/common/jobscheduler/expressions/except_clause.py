@@ -13,7 +13,7 @@ import calendar as month_calendar
 import re
 
 from jobscheduler.errors import InvalidExclusion
-from jobscheduler.expressions.vocabulary import DAY_WORDS, NotUnderstood
+from jobscheduler.expressions.vocabulary import DAY_WORDS, not_understood
 from jobscheduler.models.calendars import (
     DAY_CODES,
     DatesRule,
@@ -92,14 +92,14 @@ def _part(part: str, source: str, country: str | None) -> ExclusionRule:
                     f"{part!r} in {source!r} names a day that the month does not have"
                 ) from None
             return rule
-    raise NotUnderstood(source, part)
+    raise not_understood(source, part)
 
 
 def parse_except(clause: str, source: str, *, country: str | None) -> list[ExclusionRule]:
     """The rules of an ``except`` clause (lower case, single-spaced)."""
     parts = [p.strip() for p in re.split(r"\s*,\s*|\s+and\s+|\s*&\s*", clause) if p.strip()]
     if not parts:
-        raise NotUnderstood(source, clause)
+        raise not_understood(source, clause)
     rules: list[ExclusionRule] = []
     for part in parts:
         rule = _part(part, source, country)
