@@ -476,6 +476,10 @@ def _next_runs(client: Client, schedule: dict[str, Any], count: int) -> list[str
     }
     if schedule.get("end_at"):
         preview["end_at"] = schedule["end_at"]
+    # The same exclusions, so the runs shown are the ones that will really happen.
+    for field in ("exclude", "holiday_country"):
+        if schedule.get(field):
+            preview[field] = schedule[field]
     try:
         runs: list[str] = client.request("POST", "/schedules/preview", body=preview)["next_runs"]
     except ApiError as error:
@@ -780,12 +784,31 @@ def preview(
     tz: Annotated[str, typer.Option("--tz", "--timezone", help="IANA zone")] = "UTC",
     count: Annotated[int, typer.Option(help="How many runs (1-50)")] = 5,
     start_at: Annotated[str | None, typer.Option(help="After this moment (ISO 8601)")] = None,
+    holiday_country: Annotated[
+        str | None, typer.Option(help="Country of 'except holidays', e.g. US")
+    ] = None,
+    exclude: Annotated[
+        str | None,
+        typer.Option(help='Exclusions as JSON, e.g. \'[{"holidays": "US"}]\''),
+    ] = None,
+    include_skipped: Annotated[
+        bool, typer.Option("--include-skipped", help="Also list the skipped fires and why")
+    ] = False,
     out_format: OutputOpt = OutputFormat.TABLE,
 ) -> None:
     """What an expression means and when it runs, without creating anything."""
     request: dict[str, Any] = {"schedule": expression, "timezone": tz, "count": count}
     if start_at:
         request["start_at"] = _moment(start_at, "--start-at")
+    if holiday_country:
+        request["holiday_country"] = holiday_country
+    if exclude:
+        try:
+            request["exclude"] = json.loads(exclude)
+        except ValueError as error:
+            raise typer.BadParameter(f"not JSON: {error}", param_hint="--exclude") from None
+    if include_skipped:
+        request["include_skipped"] = True
     answer = _client(ctx).request("POST", "/schedules/preview", body=request)
     if out_format != OutputFormat.TABLE:
         output.machine(answer, out_format)
@@ -801,6 +824,10 @@ def preview(
             + [
                 (f"run {i + 1}", output.local_time(run, tz))
                 for i, run in enumerate(answer.get("next_runs") or [])
+            ]
+            + [
+                ("skipped", f"{output.local_time(s['at'], tz)}  {s['reason']}")
+                for s in answer.get("skipped_runs") or []
             ],
         )
     )

@@ -39,6 +39,8 @@ SPEC_FIELDS = (
     "flexible_window_minutes",
     "priority",
     "tags",
+    "exclude",
+    "holiday_country",
 )
 
 

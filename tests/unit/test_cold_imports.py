@@ -34,6 +34,8 @@ def _loaded(module: str, code_dir: str) -> set[str]:
     [
         # The Swagger UI and its OpenAPI models wait for GET /docs.
         ("api_handler", "functions/api", {"aws_lambda_powertools.event_handler.openapi.models"}),
+        # Holiday data waits for a schedule that excludes holidays.
+        ("api_handler", "functions/api", {"holidays", "jobscheduler.expressions.calendar"}),
         # The executor needs next_runs only: no parsers, no describer, no dateparser.
         (
             "executor_handler",
@@ -44,6 +46,9 @@ def _loaded(module: str, code_dir: str) -> set[str]:
                 "jobscheduler.expressions.natural",
                 "jobscheduler.expressions.recurring_grammar",
                 "jobscheduler.expressions.describe",
+                # The calendar and its holiday data: only runs of schedules with exclusions.
+                "holidays",
+                "jobscheduler.expressions.calendar",
             },
         ),
     ],

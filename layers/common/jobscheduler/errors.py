@@ -246,6 +246,14 @@ class InvalidTimezone(InvalidExpression):
     code = "invalid_timezone"
 
 
+class InvalidExclusion(InvalidExpression):
+    """An `exclude` rule that cannot apply: an unknown country or subdivision, a window
+    that ends before it starts, too many dates, or exclusions that leave no run at all;
+    `details.suggestion`, when present, is a value that works."""
+
+    code = "invalid_exclusion"
+
+
 class ScheduleOutOfRange(InvalidExpression):
     """A schedule, `start_at` or `end_at` whose runs fall beyond the years 1-9999, e.g.
     `rate(99999999999 minutes)`; `details.suggestion` is a form that works."""

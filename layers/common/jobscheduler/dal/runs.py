@@ -567,3 +567,69 @@ def _release(tenant: str, schedule_id: str, run_id: str, *, lease_ms: int) -> No
     except ClientError as error:
         if not _refused(error):
             raise
+
+
+# --- a fire the schedule's calendar excludes ------------------------------------------
+
+
+def pass_excluded_fire(
+    tenant: str,
+    schedule_id: str,
+    run_id: str,
+    *,
+    next_run_at: datetime | None,
+    now: datetime,
+) -> bool:
+    """Count a fire the calendar skipped and move next_run_at past it; with no next run,
+    complete the schedule. One UpdateItem (a second only when the first is refused).
+
+    Idempotent: ``last_skipped`` (the newest skipped fire counted; scheduled ids sort by
+    time) makes a retried or duplicate delivery count nothing twice, so a delivery
+    whose first attempt died after writing the SKIPPED record may call it again.
+    next_run_at only moves forward: a late older fire leaves a newer value alone.
+    Returns whether the schedule became COMPLETED.
+    """
+    names = {"#pk": keys.PK, "#status": "status"}
+    values: dict[str, Any] = {":one": 1, ":active": ScheduleStatus.ACTIVE.value, ":id": run_id}
+    fresh = "(attribute_not_exists(last_skipped) OR last_skipped < :id)"
+    if next_run_at is not None:
+        values[":next"] = _iso(next_run_at)
+        update = "SET next_run_at = :next, last_skipped = :id ADD skipped_runs :one"
+        condition = (
+            f"attribute_exists(#pk) AND #status = :active AND {fresh} AND "
+            "(attribute_not_exists(next_run_at) OR next_run_at <= :next)"
+        )
+    else:
+        values[":completed"] = ScheduleStatus.COMPLETED.value
+        values[":now"] = _iso(now)
+        update = (
+            "SET #status = :completed, updated_at = :now, version = version + :one,"
+            " last_skipped = :id ADD skipped_runs :one REMOVE next_run_at"
+        )
+        condition = f"attribute_exists(#pk) AND #status = :active AND {fresh}"
+    try:
+        schedule_table().update_item(
+            Key=keys.schedule_key(tenant, schedule_id),
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+        return next_run_at is None
+    except ClientError as error:
+        if not _refused(error):
+            raise
+    # Paused or deleted meanwhile, or next_run_at already later: count the skip only
+    # (unless this fire, or a newer one, was counted already).
+    try:
+        schedule_table().update_item(
+            Key=keys.schedule_key(tenant, schedule_id),
+            UpdateExpression="SET last_skipped = :id ADD skipped_runs :one",
+            ConditionExpression=f"attribute_exists(#pk) AND {fresh}",
+            ExpressionAttributeNames={"#pk": keys.PK},
+            ExpressionAttributeValues={":one": 1, ":id": run_id},
+        )
+    except ClientError as error:
+        if not _refused(error):
+            raise
+    return False

@@ -6,7 +6,7 @@ import itertools
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from jobscheduler.errors import InvalidExpression
 from jobscheduler.expressions import recurring_grammar
@@ -17,6 +17,7 @@ from jobscheduler.expressions.eventbridge import (
     looks_like_eventbridge,
     parse_expression,
 )
+from jobscheduler.expressions.except_clause import parse_except, split_except
 from jobscheduler.expressions.natural import (
     OneOff,
     from_wall,
@@ -28,6 +29,7 @@ from jobscheduler.expressions.policy import SchedulePolicy
 from jobscheduler.expressions.preview import next_runs
 from jobscheduler.expressions.unix_cron import compile_unix, looks_like_cron
 from jobscheduler.expressions.zones import UTC, validate_timezone
+from jobscheduler.models.calendars import ExclusionRule
 from jobscheduler.models.schedules import ScheduleKind
 
 SourceForm = Literal["unix_cron", "eventbridge", "iso8601", "natural_one_off", "natural_recurring"]
@@ -46,6 +48,8 @@ class CompiledSchedule(BaseModel):
     timezone: str
     description: str
     source_form: SourceForm
+    # Exclusions the text names ("... except US holidays"); applied when fires arrive.
+    exclude: list[ExclusionRule] = Field(default_factory=list)
 
 
 def _utc(value: datetime) -> datetime:
@@ -178,8 +182,12 @@ def compile_schedule(
     start_at: datetime | None = None,
     end_at: datetime | None = None,
     policy: SchedulePolicy | None = None,
+    holiday_country: str | None = None,
 ) -> CompiledSchedule:
     """Compile a schedule string (any accepted form) for EventBridge Scheduler.
+
+    A trailing ``except ...`` clause becomes ``exclude`` rules (``holiday_country`` is
+    the country of a bare "except holidays").
 
     Raises ``InvalidExpression`` for anything refused (``code="invalid_timezone"`` for an
     unknown zone); the message names the problem and ``suggestion`` proposes a fix that
@@ -187,10 +195,12 @@ def compile_schedule(
     """
     now_utc = _utc(now) if now is not None else datetime.now(UTC)
     try:
-        return _compile(schedule, timezone, now_utc, start_at, end_at, policy)
+        return _compile_with_exclusions(
+            schedule, timezone, now_utc, start_at, end_at, policy, holiday_country
+        )
     except InvalidExpression as error:
         if error.suggestion is not None and not _suggestion_works(
-            error, schedule, timezone, now_utc, start_at, end_at, policy
+            error, schedule, timezone, now_utc, start_at, end_at, policy, holiday_country
         ):
             _drop_suggestion(error)
         raise
@@ -204,6 +214,7 @@ def _suggestion_works(
     start_at: datetime | None,
     end_at: datetime | None,
     policy: SchedulePolicy | None,
+    holiday_country: str | None,
 ) -> bool:
     suggestion = error.suggestion
     assert suggestion is not None
@@ -211,7 +222,9 @@ def _suggestion_works(
         if error.code == "invalid_timezone":
             validate_timezone(suggestion)
         elif suggestion != schedule:
-            _compile(suggestion, timezone, now, start_at, end_at, policy)
+            _compile_with_exclusions(
+                suggestion, timezone, now, start_at, end_at, policy, holiday_country
+            )
         else:
             return False
     except InvalidExpression:
@@ -223,6 +236,30 @@ def _drop_suggestion(error: InvalidExpression) -> None:
     error.suggestion = None
     if isinstance(error.details, dict):
         error.details = {k: v for k, v in error.details.items() if k != "suggestion"} or None
+
+
+def _compile_with_exclusions(
+    schedule: str,
+    timezone: str,
+    now_utc: datetime,
+    start_at: datetime | None,
+    end_at: datetime | None,
+    policy: SchedulePolicy | None,
+    holiday_country: str | None,
+) -> CompiledSchedule:
+    text = " ".join(schedule.split())
+    head, clause = split_except(text)
+    if clause is None:
+        return _compile(schedule, timezone, now_utc, start_at, end_at, policy)
+    compiled = _compile(head, timezone, now_utc, start_at, end_at, policy)
+    if compiled.kind != ScheduleKind.RECURRING:
+        raise InvalidExpression(
+            f"{text!r}: 'except' applies to recurring schedules; a one-off runs once",
+            suggestion=head,
+        )
+    rules = parse_except(clause.lower(), text, country=holiday_country)
+    description = f"{compiled.description}, except {clause}"
+    return compiled.model_copy(update={"exclude": rules, "description": description})
 
 
 def _compile(

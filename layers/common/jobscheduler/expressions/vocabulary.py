@@ -172,6 +172,13 @@ KEYWORDS = [
     "repeat",
     "repeats",
     "after",
+    # calendar exclusions (except_clause)
+    "except",
+    "excluding",
+    "holiday",
+    "holidays",
+    "public",
+    "bank",
 ]
 
 VOCABULARY = frozenset(

@@ -10,7 +10,8 @@ Per scheduled run the AWS calls are, besides the task's own (dal/runs.py has the
 So 1 read unit, 3 write units, 1 publish. A duplicate delivery costs the read and at
 most one refused write, and publishes nothing. Rare paths spend more: an overlap or
 late-fire skip (claim + SKIPPED put), a take-over of a crashed run, a run-now on an
-overlap=skip schedule (record and hold). The run that completes a schedule also deletes
+overlap=skip schedule (record and hold), a fire the schedule's calendar excludes (the
+read, the SKIPPED put and one UpdateItem moving next_run_at on). The run that completes a schedule also deletes
 its Scheduler entries and publishes schedule.completed (once in the schedule's life).
 
 Manual runs (run-now) use the id the API returned, count in total_runs (and so toward
@@ -33,7 +34,7 @@ from jobscheduler.dal import executions as records
 from jobscheduler.dal import keys, runs
 from jobscheduler.gateways.scheduler_cleanup import try_delete_scheduler_entries, try_publish
 from jobscheduler.logic.runner import RunContext, TaskOutcome, describe_error, run_task
-from jobscheduler.logic.timing import next_fire
+from jobscheduler.logic.timing import next_fire, skip_reason
 from jobscheduler.models.events import EventType, LifecycleEvent
 from jobscheduler.models.executions import (
     Execution,
@@ -140,6 +141,10 @@ def execute(
             # A fire after completion means an entry survived: retry the cleanup.
             try_delete_scheduler_entries(schedule.id, len(schedule.expressions))
         return _skip(payload.tenant, base, reason, schedule, now)
+    if trigger == Trigger.SCHEDULE and schedule.exclusions:
+        excluded = skip_reason(schedule, scheduled_time)
+        if excluded is not None:
+            return _skip_excluded(payload.tenant, base, excluded, schedule, now)
 
     lease_until = now + timedelta(milliseconds=remaining_ms)
     claim = runs.claim(
@@ -300,6 +305,7 @@ def _skip(
     *,
     detail: str | None = None,
     replacing_lease: int | None = None,
+    next_run_at: datetime | None = None,
 ) -> RunSummary:
     skipped = base.model_copy(
         update={
@@ -316,8 +322,23 @@ def _skip(
         return RunSummary(skipped.id, "DUPLICATE", detail="duplicate_finished")
     logger.info("run skipped", extra={"skip_reason": reason})
     metrics.add_metric(name="Skips", unit=MetricUnit.Count, value=1)
-    _publish("execution.skipped", tenant, skipped, schedule)
+    _publish("execution.skipped", tenant, skipped, schedule, next_run_at=next_run_at)
     return RunSummary(skipped.id, ExecutionStatus.SKIPPED.value, detail=reason)
+
+
+def _skip_excluded(
+    tenant: str, base: Execution, reason: str, schedule: Schedule, now: datetime
+) -> RunSummary:
+    """A fire the calendar excludes: recorded SKIPPED with its reason like any other
+    skip, and the schedule moves on to its next run that really happens."""
+    next_run = next_fire(schedule, after=max(now, base.scheduled_time))
+    summary = _skip(tenant, base, reason, schedule, now, next_run_at=next_run)
+    # Also on a duplicate: if the first delivery died between its two writes, this one
+    # finishes the bookkeeping (which counts each fire once, see pass_excluded_fire).
+    if runs.pass_excluded_fire(tenant, schedule.id, base.id, next_run_at=next_run, now=now):
+        try_delete_scheduler_entries(schedule.id, len(schedule.expressions))
+        _publish_completed(tenant, schedule, base, total_runs=schedule.total_runs)
+    return summary
 
 
 def _publish(
@@ -362,7 +383,9 @@ def _publish(
     )
 
 
-def _publish_completed(tenant: str, schedule: Schedule, final: Execution) -> None:
+def _publish_completed(
+    tenant: str, schedule: Schedule, final: Execution, *, total_runs: int | None = None
+) -> None:
     _send(
         LifecycleEvent(
             event_type="schedule.completed",
@@ -374,7 +397,7 @@ def _publish_completed(tenant: str, schedule: Schedule, final: Execution) -> Non
                 "schedule_id": schedule.id,
                 "name": schedule.name,
                 "last_execution_id": final.id,
-                "total_runs": schedule.total_runs + 1,
+                "total_runs": schedule.total_runs + 1 if total_runs is None else total_runs,
             },
         )
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from jobscheduler.errors import InvalidExclusion
 from jobscheduler.expressions import compile_schedule, next_runs, rate_anchor
+from jobscheduler.logic.calendars import effective_exclusions
 from jobscheduler.logic.schedules import now_utc, policy
-from jobscheduler.models.api import PreviewRequest, PreviewResponse
+from jobscheduler.models.api import PreviewRequest, PreviewResponse, SkippedRun
 
 
 def preview(body: PreviewRequest, *, now: datetime | None = None) -> PreviewResponse:
@@ -23,22 +25,78 @@ def preview(body: PreviewRequest, *, now: datetime | None = None) -> PreviewResp
         start_at=body.start_at,
         end_at=body.end_at,
         policy=policy(),
+        holiday_country=body.holiday_country,
     )
-    runs = next_runs(
-        compiled.expressions,
-        compiled.timezone,
-        # The window is inclusive: a run at start_at itself is shown.
-        after=origin - timedelta(microseconds=1) if body.start_at else origin,
-        count=body.count,
-        start_at=body.start_at,
-        end_at=body.end_at,
-        anchor=rate_anchor(body.start_at, created),
-    )
+    exclusions = effective_exclusions(body.exclude, compiled.exclude)
+    # The window is inclusive: a run at start_at itself is shown.
+    after = origin - timedelta(microseconds=1) if body.start_at else origin
+    anchor = rate_anchor(body.start_at, created)
     zone = ZoneInfo(compiled.timezone)
+    skipped: list[SkippedRun] | None = None
+    if exclusions:
+        # The calendar (and holiday data) is loaded only when there is something to skip.
+        from jobscheduler.expressions.calendar import Calendar, scan
+
+        fires = scan(
+            compiled.expressions,
+            compiled.timezone,
+            Calendar(exclusions, compiled.timezone),
+            after=after,
+            count=body.count,
+            start_at=body.start_at,
+            end_at=body.end_at,
+            anchor=anchor,
+            list_skipped=body.include_skipped,
+        )
+        runs = [fire.at for fire in fires if fire.skipped is None]
+        if not runs and _fires_at_all(compiled.expressions, compiled.timezone, body, after, anchor):
+            # As a create would be: exclusions that leave no run are a mistake.
+            raise InvalidExclusion(
+                f"the exclusions leave schedule {body.schedule!r} no run in the next years"
+            )
+        if body.include_skipped:
+            skipped = [
+                SkippedRun(at=fire.at.astimezone(zone), reason=fire.skipped)
+                for fire in fires
+                if fire.skipped is not None
+            ]
+    else:
+        runs = next_runs(
+            compiled.expressions,
+            compiled.timezone,
+            after=after,
+            count=body.count,
+            start_at=body.start_at,
+            end_at=body.end_at,
+            anchor=anchor,
+        )
+        skipped = [] if body.include_skipped else None
     return PreviewResponse(
         kind=compiled.kind,
         expressions=list(compiled.expressions),
         timezone=compiled.timezone,
         description=compiled.description,
         next_runs=[run.astimezone(zone) for run in runs],
+        exclusions=exclusions,
+        skipped_runs=skipped,
+    )
+
+
+def _fires_at_all(
+    expressions: list[str],
+    timezone: str,
+    body: PreviewRequest,
+    after: datetime,
+    anchor: datetime,
+) -> bool:
+    return bool(
+        next_runs(
+            expressions,
+            timezone,
+            after=after,
+            count=1,
+            start_at=body.start_at,
+            end_at=body.end_at,
+            anchor=anchor,
+        )
     )

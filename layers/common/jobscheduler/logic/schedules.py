@@ -41,6 +41,7 @@ from jobscheduler.errors import (
     DomainError,
     IdempotencyKeyReused,
     IdempotencyKeyTaken,
+    InvalidExclusion,
     InvalidExpression,
     InvalidIdempotencyKey,
     InvalidIfMatch,
@@ -56,6 +57,7 @@ from jobscheduler.errors import (
 from jobscheduler.expressions import SchedulePolicy, compile_schedule
 from jobscheduler.gateways import events, executor_invoke
 from jobscheduler.logic import entries
+from jobscheduler.logic.calendars import effective_exclusions
 from jobscheduler.logic.task_policy import check_task
 from jobscheduler.logic.timing import next_fire
 from jobscheduler.models.api import RunResponse, ScheduleListQuery
@@ -76,11 +78,22 @@ from jobscheduler.settings import get_settings
 # Fields whose change needs new Scheduler entries (the rest live only in the item: the
 # executor reads the task from DynamoDB at each fire).
 TIMING_FIELDS = frozenset(
-    {"schedule", "timezone", "start_at", "end_at", "flexible_window_minutes", "retry"}
+    {
+        "schedule",
+        "timezone",
+        "start_at",
+        "end_at",
+        "flexible_window_minutes",
+        "retry",
+        "exclude",
+        "holiday_country",
+    }
 )
-_COMPILE_FIELDS = frozenset({"schedule", "timezone", "start_at", "end_at"})
+_COMPILE_FIELDS = frozenset(
+    {"schedule", "timezone", "start_at", "end_at", "exclude", "holiday_country"}
+)
 # PATCH may clear these with null; the others always have a value.
-_NULLABLE_FIELDS = frozenset({"description", "start_at", "end_at", "max_runs"})
+_NULLABLE_FIELDS = frozenset({"description", "start_at", "end_at", "max_runs", "holiday_country"})
 # If-Match: 3, "3" or W/"3".
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
 _PENDING_MESSAGE = (
@@ -161,6 +174,11 @@ def _check_window(start_at: datetime | None, end_at: datetime | None) -> None:
 
 
 def _never_runs(schedule: Schedule) -> InvalidExpression:
+    if schedule.exclusions and schedule.status != ScheduleStatus.PAUSED:
+        return InvalidExclusion(
+            f"the exclusions leave schedule {schedule.schedule!r} no run in the next years",
+            suggestion=None,
+        )
     return InvalidExpression(
         f"schedule {schedule.schedule!r} has no run after now"
         + (" before end_at" if schedule.end_at else ""),
@@ -256,7 +274,9 @@ def create(
         start_at=body.start_at,
         end_at=body.end_at,
         policy=policy(),
+        holiday_country=body.holiday_country,
     )
+    exclusions = effective_exclusions(body.exclude, compiled.exclude)
     schedule = Schedule(
         id=new_schedule_id(),
         tenant=tenant,
@@ -265,6 +285,7 @@ def create(
         expressions=list(compiled.expressions),
         timezone=compiled.timezone,
         schedule_description=compiled.description,
+        exclusions=exclusions,
         # The PENDING item is version 0; becoming ACTIVE makes the created schedule 1.
         version=0,
         created_at=now,
@@ -423,14 +444,16 @@ def update(
             start_at=candidate.start_at,
             end_at=candidate.end_at,
             policy=policy(),
+            holiday_country=candidate.holiday_country,
         )
         update_values.update(
             kind=compiled.kind,
             expressions=list(compiled.expressions),
             timezone=compiled.timezone,
             schedule_description=compiled.description,
+            exclusions=effective_exclusions(candidate.exclude, compiled.exclude),
         )
-        fields |= {"kind", "expressions", "timezone", "schedule_description"}
+        fields |= {"kind", "expressions", "timezone", "schedule_description", "exclusions"}
     if timing and current.status == ScheduleStatus.COMPLETED:
         # New timing gives a finished schedule new runs.
         update_values["status"] = ScheduleStatus.ACTIVE

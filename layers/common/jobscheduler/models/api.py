@@ -6,12 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from jobscheduler.models.calendars import ExclusionRule, Exclusions
 from jobscheduler.models.executions import Execution, ExecutionStatus
 from jobscheduler.models.ids import SCHEDULE_ID_PATTERN
 from jobscheduler.models.pagination import Page
-from jobscheduler.models.schedules import IsoDatetime, Schedule, ScheduleKind, ScheduleStatus
+from jobscheduler.models.schedules import (
+    HolidayCountry,
+    IsoDatetime,
+    Schedule,
+    ScheduleKind,
+    ScheduleStatus,
+)
 from jobscheduler.models.tasks import TaskType
 
 MAX_BODY_BYTES = 256 * 1024
@@ -44,6 +51,18 @@ class PreviewRequest(BaseModel):
     )
     end_at: IsoDatetime | None = None
     count: int = Field(default=5, ge=1, le=50)
+    exclude: Exclusions = Field(default_factory=list)
+    holiday_country: HolidayCountry | None = None
+    include_skipped: StrictBool = Field(
+        default=False,
+        description="Also list the fires the exclusions skip (before the last run shown),"
+        " each with its reason",
+    )
+
+
+class SkippedRun(BaseModel):
+    at: datetime
+    reason: str = Field(description="e.g. 'holiday: Thanksgiving Day', 'blackout'")
 
 
 class PreviewResponse(BaseModel):
@@ -52,7 +71,12 @@ class PreviewResponse(BaseModel):
     timezone: str
     description: str
     next_runs: list[datetime] = Field(
-        description="ISO 8601 with the offset of the schedule's timezone"
+        description="The runs that will happen (exclusions applied), ISO 8601 with the"
+        " offset of the schedule's timezone"
+    )
+    exclusions: list[ExclusionRule] = Field(default_factory=list)
+    skipped_runs: list[SkippedRun] | None = Field(
+        default=None, description="With include_skipped: the excluded fires and why"
     )
 
 

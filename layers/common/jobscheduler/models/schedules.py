@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
 )
 
+from jobscheduler.models.calendars import ExclusionRule, Exclusions
 from jobscheduler.models.tasks import Task, refuse_unknown_task_type
 
 
@@ -46,6 +47,9 @@ class RetryPolicy(BaseModel):
     # EventBridge Scheduler's own retry of the Lambda invocation (0-185) and event age.
     scheduler_max_retries: int = Field(default=2, ge=0, le=185)
     scheduler_max_event_age_seconds: int = Field(default=3600, ge=60, le=86400)
+
+
+HolidayCountry = Annotated[str, Field(min_length=2, max_length=3, pattern=r"^[A-Za-z]{2,3}$")]
 
 
 def _date_time_text(value: object) -> object:
@@ -149,6 +153,16 @@ class ScheduleCreate(BaseModel):
     flexible_window_minutes: int = Field(default=0, ge=0, le=1440)
     priority: int = Field(default=5, ge=1, le=10)
     tags: TagMap = Field(default_factory=dict)
+    exclude: Exclusions = Field(
+        default_factory=list,
+        description="Fires that do not run: public holidays, dates, days, date-time windows"
+        " (read in the schedule's timezone); they are recorded as SKIPPED",
+    )
+    holiday_country: HolidayCountry | None = Field(
+        default=None,
+        description="The country whose holidays 'except holidays' in a plain-English"
+        " schedule means, e.g. US",
+    )
 
     _task_type = field_validator("task", mode="before")(
         classmethod(lambda cls, v: refuse_unknown_task_type(v))
@@ -177,6 +191,8 @@ class ScheduleUpdate(BaseModel):
     flexible_window_minutes: int | None = Field(default=None, ge=0, le=1440)
     priority: int | None = Field(default=None, ge=1, le=10)
     tags: TagMap | None = None
+    exclude: Exclusions | None = None
+    holiday_country: HolidayCountry | None = None
 
     _task_type = field_validator("task", mode="before")(
         classmethod(lambda cls, v: refuse_unknown_task_type(v))
@@ -219,12 +235,22 @@ class Schedule(BaseModel):
     flexible_window_minutes: int = 0
     priority: int = 5
     tags: dict[str, str] = Field(default_factory=dict)
+    exclude: list[ExclusionRule] = Field(default_factory=list)
+    holiday_country: str | None = None
+    exclusions: list[ExclusionRule] = Field(
+        default_factory=list,
+        description="The exclusions in force: `exclude` plus those the schedule's own"
+        " words name ('except US holidays')",
+    )
     pause_note: str | None = None
     next_run_at: datetime | None = None
     last_run_at: datetime | None = None
     last_status: str | None = None
     total_runs: int = 0
     failed_runs: int = 0
+    skipped_runs: int = Field(
+        default=0, description="Fires the exclusions skipped (not counted in total_runs)"
+    )
     version: int = 1
     created_at: datetime
     updated_at: datetime
