@@ -23,7 +23,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from jobscheduler.aws import table
+from jobscheduler.aws import error_code, table
 from jobscheduler.dal import codec, keys
 from jobscheduler.models.executions import Execution, ExecutionStatus
 from jobscheduler.models.schedules import Schedule, ScheduleStatus
@@ -205,7 +205,7 @@ def put_skipped(tenant: str, execution: Execution, *, now: datetime) -> bool:
             ExpressionAttributeNames={"#pk": keys.PK},
         )
     except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+        if error_code(error) == "ConditionalCheckFailedException":
             return False
         raise
     return True
@@ -281,7 +281,7 @@ def _claim_write(
         else:
             _client().transact_write_items(TransactItems=items)
     except ClientError as error:
-        code = error.response["Error"]["Code"]
+        code = error_code(error)
         if code == "ConditionalCheckFailedException":
             existing = _plain(error.response.get("Item"))
             if existing is None:
@@ -423,7 +423,7 @@ def finish(tenant: str, execution: Execution, update: ScheduleUpdate, *, now: da
         except ClientError as error:
             reasons = error.response.get("CancellationReasons", [])
             schedule_refused = (
-                error.response["Error"]["Code"] == "TransactionCanceledException"
+                error_code(error) == "TransactionCanceledException"
                 and len(reasons) > 1
                 and reasons[1].get("Code") == "ConditionalCheckFailed"
                 and reasons[0].get("Code") in (None, "None")

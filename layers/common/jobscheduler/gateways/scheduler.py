@@ -7,16 +7,14 @@ Every call that fails for a reason other than "already exists" / "not found" sur
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from jobscheduler.aws import client
-from jobscheduler.errors import DependencyUnavailable
+from jobscheduler.aws import AWS_ERRORS, client, error_code, unavailable
 from jobscheduler.models.executions import payload_template
 from jobscheduler.settings import get_settings
 
@@ -42,19 +40,8 @@ class EntrySpec:
     end_date: datetime | None = None
 
 
-@contextmanager
-def _unavailable(action: str) -> Iterator[None]:
-    try:
-        yield
-    except (ClientError, BotoCoreError) as exc:
-        raise DependencyUnavailable(
-            f"EventBridge Scheduler is unavailable ({action}); retry",
-            details={"retryable": True, "dependency": "scheduler"},
-        ) from exc
-
-
-def _error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
+def _unavailable(action: str) -> AbstractContextManager[None]:
+    return unavailable(action, dependency="scheduler", label="EventBridge Scheduler")
 
 
 def _request(spec: EntrySpec) -> dict[str, Any]:
@@ -106,7 +93,7 @@ def put_entry(spec: EntrySpec) -> Literal["created", "updated"]:
         try:
             scheduler.create_schedule(**request)
         except ClientError as exc:
-            if _error_code(exc) != "ConflictException":
+            if error_code(exc) != "ConflictException":
                 raise
         else:
             return "created"
@@ -120,7 +107,7 @@ def delete_entry(name: str) -> bool:
         try:
             client("scheduler").delete_schedule(Name=name, GroupName=get_settings().schedule_group)
         except ClientError as exc:
-            if _error_code(exc) == "ResourceNotFoundException":
+            if error_code(exc) == "ResourceNotFoundException":
                 return False
             raise
     return True
@@ -134,7 +121,7 @@ def get_entry(name: str) -> dict[str, Any] | None:
                 Name=name, GroupName=get_settings().schedule_group
             )
         except ClientError as exc:
-            if _error_code(exc) == "ResourceNotFoundException":
+            if error_code(exc) == "ResourceNotFoundException":
                 return None
             raise
     return response
@@ -144,6 +131,6 @@ def group_reachable() -> bool:
     """Health check: the stack's schedule group answers."""
     try:
         client("scheduler").get_schedule_group(Name=get_settings().schedule_group)
-    except (ClientError, BotoCoreError):
+    except AWS_ERRORS:
         return False
     return True

@@ -26,9 +26,7 @@ from typing import Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from jobscheduler.dal import keys
 from jobscheduler.dal import schedules as store
-from jobscheduler.dal.failures import unavailable
 from jobscheduler.errors import (
     Conflict,
     DependencyUnavailable,
@@ -48,14 +46,14 @@ from jobscheduler.errors import (
     VersionRequired,
 )
 from jobscheduler.expressions import SchedulePolicy, compile_schedule
-from jobscheduler.gateways import events, executor_invoke
+from jobscheduler.gateways import executor_invoke, publisher
 from jobscheduler.logic import entries
 from jobscheduler.logic.task_policy import refuse_own_resources
 from jobscheduler.logic.timing import next_fire
 from jobscheduler.models.api import RunResponse, ScheduleListQuery
 from jobscheduler.models.events import EventType, LifecycleEvent
 from jobscheduler.models.executions import ExecutorPayload
-from jobscheduler.models.ids import is_schedule_id, new_schedule_id
+from jobscheduler.models.ids import is_schedule_id, manual_execution_id, new_schedule_id
 from jobscheduler.models.pagination import Page
 from jobscheduler.models.schedules import (
     PauseRequest,
@@ -173,8 +171,7 @@ def publish(event_type: EventType, schedule: Schedule, **data: Any) -> None:
         data={"schedule": schedule.model_dump(mode="json", exclude={"task"}), **data},
     )
     try:
-        with unavailable("publish lifecycle event", dependency="sns"):
-            events.publish(event)
+        publisher.publish(event)
     except DependencyUnavailable:
         logger.exception("lifecycle event not published", extra={"event_type": event_type})
         metrics.add_metric(name="LifecycleEventPublishFailed", unit=MetricUnit.Count, value=1)
@@ -644,7 +641,7 @@ def run_now(tenant: str, schedule_id: str, *, now: datetime | None = None) -> Ru
     current = load(tenant, schedule_id)
     if current.status == ScheduleStatus.PENDING:
         raise SchedulePending(_PENDING_MESSAGE)
-    execution_id = keys.manual_execution_id(now)
+    execution_id = manual_execution_id(now)
     executor_invoke.invoke_async(
         ExecutorPayload(
             tenant=tenant,
