@@ -8,7 +8,6 @@ conditional on ``version`` and incrementing it, so the executor's own attributes
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -26,6 +25,7 @@ from jobscheduler.errors import (
     QuotaExceeded,
     VersionConflict,
 )
+from jobscheduler.models.idempotency import IdempotencyRecord as IdempotencyRecord
 from jobscheduler.models.pagination import Page
 from jobscheduler.models.schedules import Schedule, ScheduleStatus
 from jobscheduler.settings import get_settings
@@ -63,17 +63,6 @@ def _quota_update(tenant: str, delta: int, max_schedules: int | None) -> dict[st
         update["ConditionExpression"] = "attribute_not_exists(#n) OR #n < :max"
         update["ExpressionAttributeValues"][":max"] = max_schedules
     return {"Update": update}
-
-
-@dataclass(frozen=True)
-class IdempotencyRecord:
-    """Item TENANT#{t} / IDEMPOTENCY#{key}: the schedule one Idempotency-Key created."""
-
-    key: str
-    schedule_id: str
-    fingerprint: str
-    expires_at: int  # epoch seconds, the table's TTL attribute
-    created_at: str
 
 
 def get_idempotency(tenant: str, key: str) -> IdempotencyRecord | None:

@@ -8,36 +8,18 @@ from __future__ import annotations
 
 import json
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
 from jobscheduler.aws import AWS_ERRORS, client, error_code, unavailable
+from jobscheduler.models.entries import EntrySpec as EntrySpec
+from jobscheduler.models.entries import EntryState
 from jobscheduler.models.executions import payload_template
 from jobscheduler.settings import get_settings
 
-State = Literal["ENABLED", "DISABLED"]
-
-
-@dataclass(frozen=True)
-class EntrySpec:
-    """The desired state of one Scheduler entry (a pure value the logic builds)."""
-
-    tenant: str
-    schedule_id: str
-    part: int
-    name: str
-    expression: str
-    timezone: str
-    state: State
-    one_off: bool
-    flexible_window_minutes: int
-    max_retries: int
-    max_event_age_seconds: int
-    start_date: datetime | None = None
-    end_date: datetime | None = None
+# The value the logic builds lives with the models; re-exported for this module's callers.
+State = EntryState
 
 
 def _unavailable(action: str) -> AbstractContextManager[None]:

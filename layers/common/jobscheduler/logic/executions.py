@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from jobscheduler.dal import history
 from jobscheduler.errors import ConfirmationRequired, NotFound, ValidationFailed
 from jobscheduler.logic.schedules import load
 from jobscheduler.models.api import ExecutionListQuery, TenantExecutionListQuery
 from jobscheduler.models.executions import Execution
 from jobscheduler.models.pagination import Page
+from jobscheduler.wiring import execution_history as history
 
 
 def list_executions(tenant: str, schedule_id: str, query: ExecutionListQuery) -> Page[Execution]:

@@ -26,7 +26,6 @@ from typing import Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from jobscheduler.dal import schedules as store
 from jobscheduler.errors import (
     Conflict,
     DependencyUnavailable,
@@ -46,13 +45,13 @@ from jobscheduler.errors import (
     VersionRequired,
 )
 from jobscheduler.expressions import SchedulePolicy, compile_schedule
-from jobscheduler.gateways import executor_invoke, publisher
 from jobscheduler.logic import entries
 from jobscheduler.logic.task_policy import refuse_own_resources
 from jobscheduler.logic.timing import next_fire
 from jobscheduler.models.api import RunResponse, ScheduleListQuery
 from jobscheduler.models.events import EventType, LifecycleEvent
 from jobscheduler.models.executions import ExecutorPayload
+from jobscheduler.models.idempotency import IdempotencyRecord
 from jobscheduler.models.ids import is_schedule_id, manual_execution_id, new_schedule_id
 from jobscheduler.models.pagination import Page
 from jobscheduler.models.schedules import (
@@ -64,6 +63,11 @@ from jobscheduler.models.schedules import (
 )
 from jobscheduler.observability import logger, metrics
 from jobscheduler.settings import get_settings
+
+# The ports, under the names the use cases call them by (jobscheduler.wiring).
+from jobscheduler.wiring import event_publisher as publisher
+from jobscheduler.wiring import executor_invoker as executor_invoke
+from jobscheduler.wiring import schedule_store as store
 
 # Fields whose change needs new Scheduler entries (the rest live only in the item: the
 # executor reads the task from DynamoDB at each fire).
@@ -199,7 +203,7 @@ def _check_idempotency_key(key: str) -> None:
 
 
 def _replay(
-    tenant: str, record: store.IdempotencyRecord | None, fingerprint: str, now_epoch: int
+    tenant: str, record: IdempotencyRecord | None, fingerprint: str, now_epoch: int
 ) -> Schedule | None:
     """The schedule a live record names (as it is now, DELETED included), or None when
     the key is free: no record, an expired one, or one whose schedule no longer exists."""
@@ -223,7 +227,7 @@ def create(
 ) -> CreateOutcome:
     now = now or now_utc()
     now_epoch = int(now.timestamp())
-    claim: store.IdempotencyRecord | None = None
+    claim: IdempotencyRecord | None = None
     stale: str | None = None
     fingerprint = ""
     if idempotency_key is not None:
@@ -264,7 +268,7 @@ def create(
         raise _never_runs(schedule)
 
     if idempotency_key is not None:
-        claim = store.IdempotencyRecord(
+        claim = IdempotencyRecord(
             key=idempotency_key,
             schedule_id=schedule.id,
             fingerprint=fingerprint,
