@@ -220,19 +220,19 @@ def test_update_item_write_fails_restores_entries(fakes: FakeAdapters) -> None:
     assert fakes.events.events == []
 
 
-def test_concurrent_update_loses_and_entries_follow_the_winner(fakes: FakeAdapters) -> None:
+def test_concurrent_update_loses_and_entries_follow_the_winner(
+    fakes: FakeAdapters, monkeypatch: pytest.MonkeyPatch
+) -> None:
     schedule = create()
     real_update = fakes.schedules.update
-    calls = {"n": 0}
 
     def racing_update(item: Schedule, fields: Any, **kwargs: Any) -> Schedule:
-        calls["n"] += 1
-        if calls["n"] == 1:  # the winner lands between our entries and our item write
-            fakes.schedules.update = real_update  # type: ignore[method-assign]
-            _patch(schedule, schedule="rate(3 hours)")
+        # The winner lands between our entries write and our item write.
+        monkeypatch.setattr(fakes.schedules, "update", real_update)
+        _patch(schedule, schedule="rate(3 hours)")
         return real_update(item, fields, **kwargs)
 
-    fakes.schedules.update = racing_update  # type: ignore[method-assign]
+    monkeypatch.setattr(fakes.schedules, "update", racing_update)
     with pytest.raises(VersionConflict):
         _patch(schedule)
     assert stored(fakes, schedule.id).expressions == ["rate(3 hours)"]
@@ -330,18 +330,20 @@ def test_delete_entry_fails_then_a_repeated_delete_cleans_up(fakes: FakeAdapters
     assert fakes.events.types() == ["schedule.deleted"]
 
 
-def test_delete_retries_when_a_run_moves_the_version(fakes: FakeAdapters) -> None:
+def test_delete_retries_when_a_run_moves_the_version(
+    fakes: FakeAdapters, monkeypatch: pytest.MonkeyPatch
+) -> None:
     schedule = create()
     key = (TENANT, schedule.id)
     real = fakes.schedules.mark_deleted
 
     def run_finished_first(item: Schedule, *, expected_version: int) -> None:
-        fakes.schedules.mark_deleted = real  # type: ignore[method-assign]
+        monkeypatch.setattr(fakes.schedules, "mark_deleted", real)
         moved = fakes.schedules.items[key]
         fakes.schedules.items[key] = moved.model_copy(update={"version": moved.version + 1})
         real(item, expected_version=expected_version)
 
-    fakes.schedules.mark_deleted = run_finished_first  # type: ignore[method-assign]
+    monkeypatch.setattr(fakes.schedules, "mark_deleted", run_finished_first)
     logic.delete(TENANT, schedule.id, now=NOW)
     assert stored(fakes, schedule.id).status == ScheduleStatus.DELETED
     assert fakes.entries.entries == {}

@@ -12,7 +12,9 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
-from jobscheduler.aws import AWS_ERRORS, client, error_code, unavailable
+from jobscheduler.aws import AWS_ERRORS, client, error_code
+from jobscheduler.gateways.scheduler_delete import delete_entry as delete_entry
+from jobscheduler.gateways.scheduler_delete import scheduler_unavailable
 from jobscheduler.models.entries import EntrySpec as EntrySpec
 from jobscheduler.models.entries import EntryState
 from jobscheduler.models.executions import payload_template
@@ -23,7 +25,7 @@ State = EntryState
 
 
 def _unavailable(action: str) -> AbstractContextManager[None]:
-    return unavailable(action, dependency="scheduler", label="EventBridge Scheduler")
+    return scheduler_unavailable(action)
 
 
 def _request(spec: EntrySpec) -> dict[str, Any]:
@@ -81,18 +83,6 @@ def put_entry(spec: EntrySpec) -> Literal["created", "updated"]:
             return "created"
         scheduler.update_schedule(**request)
     return "updated"
-
-
-def delete_entry(name: str) -> bool:
-    """Delete one entry; False when it did not exist (already deleted is fine)."""
-    with _unavailable("delete schedule entry"):
-        try:
-            client("scheduler").delete_schedule(Name=name, GroupName=get_settings().schedule_group)
-        except ClientError as exc:
-            if error_code(exc) == "ResourceNotFoundException":
-                return False
-            raise
-    return True
 
 
 def get_entry(name: str) -> dict[str, Any] | None:

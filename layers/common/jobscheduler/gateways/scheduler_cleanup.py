@@ -6,7 +6,7 @@ from __future__ import annotations
 from jobscheduler.aws import AWS_ERRORS
 from jobscheduler.errors import DependencyUnavailable
 from jobscheduler.gateways.events import publish
-from jobscheduler.gateways.scheduler import delete_entry
+from jobscheduler.gateways.scheduler_delete import delete_entry
 from jobscheduler.models.events import LifecycleEvent
 from jobscheduler.models.ids import scheduler_entry_name
 from jobscheduler.observability import logger
