@@ -324,5 +324,48 @@ def test_sns_task_on_the_lifecycle_topic_fails_without_publishing(aws, lifecycle
     outcome = run_task(task, _ctx())
     assert outcome.status == "FAILED"
     assert outcome.attempts == 1
-    assert "own lifecycle topic" in (outcome.error or "")
+    assert "own lifecycle or alarm topic" in (outcome.error or "")
     assert lifecycle.messages() == []
+
+
+OWN_AT_RUN_TIME = [
+    ("lambda", "ApiFunction"),
+    ("lambda", "ExecutorFunction"),
+    ("lambda", "{api}"),
+    ("lambda", "{api_arn}:live"),
+    ("lambda", "{executor_arn}"),
+    ("sqs", "{dlq_url}"),
+    ("sns", "{alarm_topic}"),
+]
+
+
+@pytest.mark.parametrize(("kind", "spelling"), OWN_AT_RUN_TIME)
+def test_own_resources_refused_at_run_time(
+    handler, put_schedule, aws, lifecycle, monkeypatch, kind, spelling
+):
+    """Items written before the API's checks (or by hand): the run refuses them, calls
+    nothing, and ends FAILED with execution.failed."""
+    calls: list[str] = []
+    monkeypatch.setattr(targets, "invoke_lambda", lambda *a, **k: calls.append("lambda"))
+    monkeypatch.setattr(targets, "send_sqs", lambda *a, **k: calls.append("sqs"))
+    monkeypatch.setattr(targets, "publish_sns", lambda *a, **k: calls.append("sns"))
+    names = {
+        "api": aws.ref("ApiFunction"),
+        "api_arn": aws.att("ApiFunction", "Arn"),
+        "executor_arn": aws.att("ExecutorFunction", "Arn"),
+        "dlq_url": aws.ref("DeadLetterQueue"),
+        "alarm_topic": aws.ref("EventsTopic").rsplit("-", 1)[0] + "-alarms",
+    }
+    target = spelling.format(**names)
+    task: dict[str, Any] = {
+        "lambda": {"type": "lambda", "function": target},
+        "sqs": {"type": "sqs", "queue_url": target, "message": "x"},
+        "sns": {"type": "sns", "topic_arn": target, "message": "x"},
+    }[kind]
+    schedule = put_schedule(task=task)
+    summary = handler(fire(schedule, datetime.now(UTC)))
+    assert summary["status"] == "FAILED"
+    assert summary["attempts"] == 1
+    assert "refused" in summary["detail"]
+    assert calls == []
+    assert lifecycle.types()[-1] == "execution.failed"

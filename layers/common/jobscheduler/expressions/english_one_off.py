@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from jobscheduler.errors import InvalidExpression
-from jobscheduler.expressions.vocabulary import DAY_WORDS, MONTH_WORDS, NotUnderstood
+from jobscheduler.expressions.vocabulary import DAY_WORDS, MONTH_WORDS, not_understood
 from jobscheduler.expressions.zones import (
     abbreviation_refusal,
     validate_timezone,
@@ -385,7 +385,7 @@ def _read(text: str, source: str) -> _Spec:
                 rest = rest[match.end() :].strip()
                 break
         else:
-            raise NotUnderstood(source, rest)
+            raise not_understood(source, rest)
     return spec
 
 

@@ -34,7 +34,7 @@ from functools import lru_cache
 from jobscheduler.errors import InvalidExpression
 from jobscheduler.expressions.english_one_off import parse_clock, with_part_of_day
 from jobscheduler.expressions.eventbridge import CronSpec, DomSpecial, DowSpecial, RateSpec
-from jobscheduler.expressions.vocabulary import NotUnderstood
+from jobscheduler.expressions.vocabulary import not_understood
 from jobscheduler.expressions.zones import abbreviation_refusal
 
 _ALL_YEARS = frozenset(range(1970, 2200))
@@ -571,7 +571,7 @@ def _clauses(text: str, source: str) -> _State:
                 rest = rest[match.end() :].lstrip()
                 break
         else:
-            raise NotUnderstood(source, rest)
+            raise not_understood(source, rest)
     if len(order) > 2:
         # "monday at 8am and tuesday at 9pm": a cron would run every day at every time.
         raise _refuse(

@@ -225,27 +225,24 @@ def with_typos_fixed(phrase: str, words: list[str]) -> str | None:
     return fixed
 
 
-class NotUnderstood(InvalidExpression):
-    """Some words of a phrase are not understood (or not in an order we know)."""
-
-    def __init__(self, source: str, rest: str, suggestion: str | None = None) -> None:
-        words = unknown_words(rest)
-        if words:
-            listed = ", ".join(repr(w) for w in words)
-            message = (
-                f"could not understand {listed} in {source!r}; every word of a schedule "
-                "must be understood, nothing is guessed"
-            )
-            if suggestion is None:
-                suggestion = with_typos_fixed(source, words)
-        else:
-            words = [rest]
-            message = (
-                f"could not understand {rest!r} in {source!r}: the words are known but not "
-                "in an order we understand"
-            )
-        super().__init__(message, suggestion=suggestion)
-        self.words = words
-        self.details = {"not_understood": words} | (
-            {"suggestion": suggestion} if suggestion else {}
+def not_understood(source: str, rest: str, suggestion: str | None = None) -> InvalidExpression:
+    """The catalog's `invalid_schedule` error for a phrase with words we do not understand
+    (or known words in an order we do not know); `details.not_understood` lists them."""
+    words = unknown_words(rest)
+    if words:
+        listed = ", ".join(repr(w) for w in words)
+        message = (
+            f"could not understand {listed} in {source!r}; every word of a schedule "
+            "must be understood, nothing is guessed"
         )
+        if suggestion is None:
+            suggestion = with_typos_fixed(source, words)
+    else:
+        words = [rest]
+        message = (
+            f"could not understand {rest!r} in {source!r}: the words are known but not "
+            "in an order we understand"
+        )
+    error = InvalidExpression(message, suggestion=suggestion)
+    error.details = {"not_understood": words} | ({"suggestion": suggestion} if suggestion else {})
+    return error
