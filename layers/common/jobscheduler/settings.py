@@ -30,6 +30,8 @@ ENV_VARS: dict[str, str] = {
     "WEBHOOK_SECRET_PREFIX": "webhook_secret_prefix",
     "ALLOW_LOOPBACK_TARGETS": "allow_loopback_targets",
     "HTTP_MAX_RESPONSE_BYTES": "http_max_response_bytes",
+    "CONSOLE_COGNITO_DOMAIN": "console_cognito_domain",
+    "CONSOLE_COGNITO_CLIENT_ID": "console_cognito_client_id",
 }
 
 
@@ -62,6 +64,10 @@ class Settings(BaseModel):
     # Local-only escape hatch for HTTP tasks aimed at loopback test servers.
     allow_loopback_targets: bool = False
     http_max_response_bytes: int = Field(default=1_048_576, ge=1024)
+    # The web console's Cognito hosted UI (authorization code with PKCE); empty: the
+    # console offers only a pasted token.
+    console_cognito_domain: str = ""
+    console_cognito_client_id: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -265,18 +265,21 @@ def test_pause_entry_fails_reverts_the_item(fakes: FakeAdapters) -> None:
     assert fakes.events.events == []
 
 
-def test_pause_with_failed_revert_is_repaired_by_pausing_again(fakes: FakeAdapters) -> None:
+def test_pause_with_failed_revert_converges_and_pausing_again_is_idempotent(
+    fakes: FakeAdapters,
+) -> None:
     schedule = create()
     fakes.entries.faults.fail("put_entry", on=(2,))  # disabling the entry fails
     fakes.schedules.faults.fail("update", on=(3,))  # and so does the revert to ACTIVE
     with pytest.raises(DependencyUnavailable):
         logic.pause(TENANT, schedule.id, None, now=NOW)
+    # The item stays PAUSED; the compensation then converges the entries to it.
     assert stored(fakes, schedule.id).status == ScheduleStatus.PAUSED
-    assert fakes.entries.states() == {f"{schedule.id}-0": "ENABLED"}
+    assert fakes.entries.states() == {f"{schedule.id}-0": "DISABLED"}
+    assert_consistent(fakes, schedule.id)
 
     logic.pause(TENANT, schedule.id, None, now=NOW)
     assert_consistent(fakes, schedule.id)
-    assert fakes.entries.states() == {f"{schedule.id}-0": "DISABLED"}
 
 
 def test_resume_entry_fails(fakes: FakeAdapters) -> None:
