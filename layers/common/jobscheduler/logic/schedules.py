@@ -368,15 +368,8 @@ def list_schedules(tenant: str, query: ScheduleListQuery) -> Page[Schedule]:
 # --- update ---------------------------------------------------------------------------
 
 
-def update(
-    tenant: str,
-    schedule_id: str,
-    body: ScheduleUpdate,
-    *,
-    if_match: str | None,
-    now: datetime | None = None,
-) -> Schedule:
-    now = now or now_utc()
+def _update_version(body: ScheduleUpdate, if_match: str | None) -> int:
+    """The version a PATCH expects: from If-Match or the body (they must agree)."""
     header_version = parse_if_match(if_match)
     if header_version is not None and body.version is not None and header_version != body.version:
         raise VersionMismatch(
@@ -388,12 +381,11 @@ def update(
         raise VersionRequired(
             'send the current version (If-Match: "<version>" or "version" in the body)'
         )
-    current = load(tenant, schedule_id)
-    _check_version(current, version)
-    if current.status == ScheduleStatus.PENDING:
-        raise SchedulePending(_PENDING_MESSAGE)
+    return version
 
-    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+
+def _patched(current: Schedule, changes: dict[str, Any]) -> Schedule:
+    """``current`` with the PATCH's fields applied (null only where a field may be cleared)."""
     nulls = sorted(f for f, v in changes.items() if v is None and f not in _NULLABLE_FIELDS)
     if nulls:
         raise ValidationFailed(
@@ -402,11 +394,30 @@ def update(
         )
     data = current.model_dump()
     data.update(changes)
-    data["tenant"] = tenant
+    data["tenant"] = current.tenant
     try:
-        candidate = Schedule.model_validate(data)
+        return Schedule.model_validate(data)
     except ValueError as exc:  # pragma: no cover - body already validated field by field
         raise ValidationFailed(str(exc)) from exc
+
+
+def update(
+    tenant: str,
+    schedule_id: str,
+    body: ScheduleUpdate,
+    *,
+    if_match: str | None,
+    now: datetime | None = None,
+) -> Schedule:
+    now = now or now_utc()
+    version = _update_version(body, if_match)
+    current = load(tenant, schedule_id)
+    _check_version(current, version)
+    if current.status == ScheduleStatus.PENDING:
+        raise SchedulePending(_PENDING_MESSAGE)
+
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    candidate = _patched(current, changes)
     changed = {f for f in changes if getattr(candidate, f) != getattr(current, f)}
     if not changed:
         return current
