@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 
-class NetworkBlocked(RuntimeError):
-    """Raised by socket connections attempted inside a unit test."""
+class NetworkBlocked(ConnectionRefusedError):
+    """Raised by socket connections attempted inside a unit test (a refused connection,
+    so clients report it as they would an unreachable host)."""
 
 
 def _refuse(self: socket.socket, *args: Any, **kwargs: Any) -> Any:
