@@ -25,7 +25,8 @@ def test_create_connection_cannot_connect() -> None:
 def test_http_clients_cannot_connect() -> None:
     with pytest.raises(NetworkBlocked):
         http.client.HTTPConnection("127.0.0.1", 9, timeout=1).request("GET", "/")
-    with pytest.raises(NetworkBlocked):
+    # urllib reports the refusal as its URLError, with the ban's message.
+    with pytest.raises(urllib.error.URLError, match="cannot open sockets"):
         urllib.request.urlopen("http://127.0.0.1:9/", timeout=1)
 
 
