@@ -94,6 +94,9 @@ def empty_key_path(value: object, path: str) -> str | None:
             for key, item in current.items():
                 if key == "":
                     return where
+                if key == "headers" and current.get("type") == "http":
+                    # The HTTP rules refuse an empty header name with its own `loc`.
+                    continue
                 stack.append((item, f"{where}.{key}"))
         elif isinstance(current, list):
             stack.extend((item, f"{where}[{index}]") for index, item in enumerate(current))
