@@ -20,11 +20,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import body_guard
 from jobscheduler.errors import DomainError, PayloadTooLarge, Unauthorized
-from jobscheduler.logic.tenancy import tenant_from_request_context
 from jobscheduler.observability import logger, metrics, tracer
 from jobscheduler.settings import get_settings
 from routes import console, executions, misc, schedules, subscriptions
 from routes.openapi_doc import API_TITLE, API_VERSION, ApiResolver
+from routes.tenancy import tenant_from_request_context
 
 app = ApiResolver(enable_validation=True)  # its OpenAPI document: routes/openapi_doc.py
 app.include_router(misc.router)
@@ -151,13 +151,7 @@ def on_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
     method = app.current_event.http_method.upper()
     path = app.current_event.path
     # Powertools answers 404 for a known path with another method; HTTP wants 405.
-    allowed = sorted(
-        {
-            route.method
-            for route in (*app._static_routes, *app._dynamic_routes)
-            if route.rule.match(path)
-        }
-    )
+    allowed = app.allowed_methods(path)
     if allowed:
         return error_response(
             HTTPStatus.METHOD_NOT_ALLOWED,

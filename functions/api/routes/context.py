@@ -7,10 +7,10 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
 from jobscheduler.errors import describe_status
-from jobscheduler.logic.tenancy import tenant_from_request_context
 from jobscheduler.models.api import ErrorBody
 from jobscheduler.observability import logger
 from jobscheduler.settings import get_settings
+from routes.tenancy import tenant_from_request_context
 
 
 def current_tenant(router: Router) -> str:

@@ -10,7 +10,9 @@ codes from the catalog (jobscheduler.errors), and the package version.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
@@ -147,9 +149,37 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+_Handler = TypeVar("_Handler", bound=Callable[..., Any])
+# A rule's <name> segment matches one path segment.
+_RULE_PARAM = re.compile(r"<\w+>")
+
+
 class ApiResolver(APIGatewayHttpResolver):
     """Powertools' HTTP API resolver whose OpenAPI document (served at /openapi.json and
-    embedded in Swagger UI at /docs) is completed by ``complete``."""
+    embedded in Swagger UI at /docs) is completed by ``complete``, and which knows the
+    methods of each path (for 405 answers) from the routes it registers itself."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._methods: list[tuple[re.Pattern[str], str]] = []
+
+    def route(
+        self, rule: str, method: str | list[str] | tuple[str], *args: Any, **kwargs: Any
+    ) -> Callable[[_Handler], _Handler]:
+        """Every route, the included routers' too, is registered through here."""
+        pattern = re.compile(
+            "^"
+            + "/".join(_RULE_PARAM.sub("[^/]+", re.escape(part)) for part in rule.split("/"))
+            + "$"
+        )
+        for name in (method,) if isinstance(method, str) else method:
+            self._methods.append((pattern, name.upper()))
+        register: Callable[[_Handler], _Handler] = super().route(rule, method, *args, **kwargs)
+        return register
+
+    def allowed_methods(self, path: str) -> list[str]:
+        """The methods some route serves on ``path`` (sorted; empty for an unknown path)."""
+        return sorted({method for pattern, method in self._methods if pattern.match(path)})
 
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPI:
         generated = super().get_openapi_schema(**kwargs)

@@ -8,6 +8,8 @@ code at moto: there is no local-only branch here.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -15,6 +17,14 @@ import boto3
 import botocore.loaders
 import botocore.session
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from jobscheduler.errors import DependencyUnavailable
+
+# What any AWS call may raise: a service's answer (ClientError) or no answer at all
+# (BotoCoreError: timeouts, connection errors). dal/ and gateways/ catch these and raise
+# domain errors; nothing above them sees botocore.
+AWS_ERRORS = (ClientError, BotoCoreError)
 
 # Fail fast inside a Lambda's time budget; "standard" retry mode backs off on throttling.
 _CONFIG = Config(
@@ -62,3 +72,40 @@ def reset_clients() -> None:
     client.cache_clear()
     table.cache_clear()
     _session.cache_clear()
+
+
+def error_code(exc: BaseException) -> str:
+    """The service's error code of a failed call ("" when there was no answer): the one
+    place that reads botocore's response shape."""
+    if not isinstance(exc, ClientError):
+        return ""
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def error_message(exc: BaseException) -> str:
+    """The service's message of a failed call ("" when there was no answer)."""
+    if not isinstance(exc, ClientError):
+        return ""
+    return str(exc.response.get("Error", {}).get("Message", ""))
+
+
+def cancellation_codes(exc: ClientError) -> list[str]:
+    """The per-item codes of a cancelled DynamoDB transaction, in the items' order."""
+    reasons = exc.response.get("CancellationReasons") or []
+    return [str(reason.get("Code", "")) for reason in reasons]
+
+
+@contextmanager
+def unavailable(
+    action: str, dependency: str = "dynamodb", *, label: str | None = None
+) -> Iterator[None]:
+    """Turn the AWS failures of the calls inside into ``DependencyUnavailable`` (503,
+    retryable), for calls whose failures are not part of the caller's contract.
+    ``label`` names the service in the message (``dependency`` by default)."""
+    try:
+        yield
+    except AWS_ERRORS as exc:
+        raise DependencyUnavailable(
+            f"{label or dependency} is unavailable ({action}); retry",
+            details={"retryable": True, "dependency": dependency},
+        ) from exc

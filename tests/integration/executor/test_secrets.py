@@ -8,6 +8,7 @@ import boto3
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from jobscheduler.errors import DependencyUnavailable
 from jobscheduler.gateways import secrets
 
 
@@ -83,5 +84,8 @@ def test_other_ssm_errors_propagate(aws, monkeypatch):
             raise ClientError({"Error": {"Code": "AccessDeniedException"}}, "GetParameter")
 
     monkeypatch.setattr(secrets, "_ssm", lambda: Broken())
-    with pytest.raises(ClientError):
+    # Propagated, not swallowed, as the domain's 503 (the gateway owns botocore's errors).
+    with pytest.raises(DependencyUnavailable) as raised:
         secrets.get_or_create_signing_secret("t")
+    assert isinstance(raised.value.__cause__, ClientError)
+    assert raised.value.details == {"retryable": True, "dependency": "ssm"}

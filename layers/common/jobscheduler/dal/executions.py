@@ -16,7 +16,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from jobscheduler.aws import table
+from jobscheduler.aws import error_code, table
 from jobscheduler.dal import codec, keys
 from jobscheduler.models.executions import Execution, ExecutionStatus
 from jobscheduler.settings import get_settings
@@ -180,7 +180,7 @@ def put_skipped(
             **({"ExpressionAttributeValues": values} if values else {}),
         )
     except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+        if error_code(error) == "ConditionalCheckFailedException":
             return False
         raise
     return True

@@ -21,8 +21,12 @@ execution          TENANT#{t}#SCHEDULE#{id}   EXEC#{execution_id}  -            
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, datetime
+from datetime import datetime
+
+# Execution ids are a domain notion (models.ids); re-exported for the stores.
+from jobscheduler.models.ids import id_stamp as _stamp
+from jobscheduler.models.ids import manual_execution_id as manual_execution_id
+from jobscheduler.models.ids import scheduled_execution_id as scheduled_execution_id
 
 PK = "PK"
 SK = "SK"
@@ -84,20 +88,6 @@ def tenant_executions_pk(tenant: str) -> str:
 def tenant_execution_sk(schedule_id: str, execution_id: str) -> str:
     """GSI2 sort key: starts like execution_sk, so execution_sk_bound bounds it too."""
     return f"{execution_sk(execution_id)}#{schedule_id}"
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def scheduled_execution_id(scheduled_time: datetime) -> str:
-    """The id of the run of one fire: the same for every delivery of that fire."""
-    return _stamp(scheduled_time)
-
-
-def manual_execution_id(requested_at: datetime) -> str:
-    """A run-now id: sorts among scheduled runs by time, unique by its random suffix."""
-    return f"{_stamp(requested_at)}-manual-{secrets.token_hex(4)}"
 
 
 def execution_sk_bound(moment: datetime, *, upper: bool) -> str:

@@ -33,6 +33,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from jobscheduler.aws import error_code
 from jobscheduler.dal import codec, keys
 from jobscheduler.dal.executions import (
     execution_from_item,
@@ -56,7 +57,7 @@ def _iso(moment: datetime) -> str:
 
 
 def _refused(error: ClientError) -> bool:
-    return bool(error.response["Error"]["Code"] == _CONDITION_FAILED)
+    return error_code(error) == _CONDITION_FAILED
 
 
 def _optional_str(value: Any) -> str | None:
@@ -195,27 +196,17 @@ def _claim_hold(
         # Once per schedule (its first hold-claim): runs claimed before holds carried
         # claimed_through are known only by their record.
         return Claim(ClaimResult.DUPLICATE_FINISHED, LockKind.HOLD)
-    try:
-        schedule_table().update_item(
-            Key=keys.schedule_key(tenant, execution.schedule_id),
-            UpdateExpression="SET running_execution = :id, running_lease_until = :lease,"
-            " running_attempts = :one, claimed_through = :id",
-            ConditionExpression="attribute_exists(#pk)"
-            " AND (attribute_not_exists(claimed_through) OR claimed_through < :id)"
-            " AND (attribute_not_exists(running_lease_until) OR running_lease_until < :now)",
-            ExpressionAttributeNames={"#pk": keys.PK},
-            ExpressionAttributeValues={
-                ":id": run_id,
-                ":lease": lease_ms,
-                ":one": 1,
-                ":now": epoch_ms(now),
-            },
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
-    except ClientError as error:
-        if not _refused(error):
-            raise
-        current = plain_item(error.response.get("Item"))
+    current = _hold_write(
+        tenant,
+        execution.schedule_id,
+        run_id,
+        now=now,
+        lease_ms=lease_ms,
+        also_set=", claimed_through = :id",
+        condition="(attribute_not_exists(claimed_through) OR claimed_through < :id)"
+        " AND (attribute_not_exists(running_lease_until) OR running_lease_until < :now)",
+    )
+    if current is not None:
         if not current:
             return Claim(ClaimResult.SCHEDULE_GONE, LockKind.HOLD)
         holder = _optional_str(current.get("running_execution"))
@@ -230,6 +221,40 @@ def _claim_hold(
             ClaimResult.OVERLAP, LockKind.HOLD, running_execution=holder if lease else None
         )
     return Claim(ClaimResult.CLAIMED, LockKind.HOLD, lease_ms, holds_schedule=True)
+
+
+def _hold_write(
+    tenant: str,
+    schedule_id: str,
+    run_id: str,
+    *,
+    now: datetime,
+    lease_ms: int,
+    condition: str,
+    also_set: str = "",
+) -> dict[str, Any] | None:
+    """Mark the schedule as held by ``run_id`` if ``condition`` allows; None when held,
+    else the schedule item as it stood (empty when there is none)."""
+    try:
+        schedule_table().update_item(
+            Key=keys.schedule_key(tenant, schedule_id),
+            UpdateExpression="SET running_execution = :id, running_lease_until = :lease,"
+            " running_attempts = :one" + also_set,
+            ConditionExpression="attribute_exists(#pk) AND " + condition,
+            ExpressionAttributeNames={"#pk": keys.PK},
+            ExpressionAttributeValues={
+                ":id": run_id,
+                ":lease": lease_ms,
+                ":one": 1,
+                ":now": epoch_ms(now),
+            },
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as error:
+        if not _refused(error):
+            raise
+        return plain_item(error.response.get("Item")) or {}
+    return None
 
 
 def _record_exists(tenant: str, execution: Execution) -> bool:
@@ -294,26 +319,16 @@ def _hold_for_record(
     tenant: str, schedule_id: str, run_id: str, *, now: datetime, lease_ms: int
 ) -> Claim | None:
     """Run-now on an overlap=skip schedule: hold the schedule too; None when held."""
-    try:
-        schedule_table().update_item(
-            Key=keys.schedule_key(tenant, schedule_id),
-            UpdateExpression="SET running_execution = :id, running_lease_until = :lease,"
-            " running_attempts = :one",
-            ConditionExpression="attribute_exists(#pk) AND (attribute_not_exists(running_lease_until)"
-            " OR running_lease_until < :now OR running_execution = :id)",
-            ExpressionAttributeNames={"#pk": keys.PK},
-            ExpressionAttributeValues={
-                ":id": run_id,
-                ":lease": lease_ms,
-                ":one": 1,
-                ":now": epoch_ms(now),
-            },
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
-    except ClientError as error:
-        if not _refused(error):
-            raise
-        current = plain_item(error.response.get("Item"))
+    current = _hold_write(
+        tenant,
+        schedule_id,
+        run_id,
+        now=now,
+        lease_ms=lease_ms,
+        condition="(attribute_not_exists(running_lease_until)"
+        " OR running_lease_until < :now OR running_execution = :id)",
+    )
+    if current is not None:
         if not current:
             return Claim(ClaimResult.SCHEDULE_GONE, LockKind.RECORD, lease_ms)
         holder = _optional_str(current.get("running_execution"))

@@ -8,14 +8,13 @@ conditional on ``version`` and incrementing it, so the executor's own attributes
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from jobscheduler.aws import table
+from jobscheduler.aws import AWS_ERRORS, cancellation_codes, error_code, table
 from jobscheduler.dal import keys
 from jobscheduler.dal.codec import schedule_from_item, schedule_to_item
 from jobscheduler.dal.cursor import decode_cursor, encode_cursor
@@ -28,6 +27,7 @@ from jobscheduler.errors import (
     QuotaExceeded,
     VersionConflict,
 )
+from jobscheduler.models.idempotency import IdempotencyRecord as IdempotencyRecord
 from jobscheduler.models.pagination import Page
 from jobscheduler.models.schedules import Schedule, ScheduleStatus
 from jobscheduler.observability import logger, metrics
@@ -42,15 +42,6 @@ _CURSOR_SCOPE = "schedules"
 
 def _table() -> Any:
     return table(get_settings().table_name)
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _cancellation_codes(exc: ClientError) -> list[str]:
-    reasons = exc.response.get("CancellationReasons") or []
-    return [str(reason.get("Code", "")) for reason in reasons]
 
 
 def get(tenant: str, schedule_id: str) -> Schedule | None:
@@ -75,17 +66,6 @@ def _quota_update(tenant: str, delta: int, max_schedules: int | None) -> dict[st
         update["ConditionExpression"] = "attribute_not_exists(#n) OR #n < :max"
         update["ExpressionAttributeValues"][":max"] = max_schedules
     return {"Update": update}
-
-
-@dataclass(frozen=True)
-class IdempotencyRecord:
-    """Item TENANT#{t} / IDEMPOTENCY#{key}: the schedule one Idempotency-Key created."""
-
-    key: str
-    schedule_id: str
-    fingerprint: str
-    expires_at: int  # epoch seconds, the table's TTL attribute
-    created_at: str
 
 
 def get_idempotency(tenant: str, key: str) -> IdempotencyRecord | None:
@@ -162,9 +142,9 @@ def insert(
         try:
             client.transact_write_items(TransactItems=items)
         except ClientError as exc:
-            if _code(exc) != "TransactionCanceledException":
+            if error_code(exc) != "TransactionCanceledException":
                 raise
-            codes = _cancellation_codes(exc)
+            codes = cancellation_codes(exc)
             # Checked first: the winner of a race with the same key answers for both,
             # even if this request would also have hit the quota.
             if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
@@ -214,7 +194,7 @@ def remove_pending(tenant: str, schedule_id: str, idempotency_key: str | None = 
             client.transact_write_items(TransactItems=items)
         except ClientError as exc:
             # Already gone (or no longer PENDING): nothing to undo.
-            if _code(exc) != "TransactionCanceledException":
+            if error_code(exc) != "TransactionCanceledException":
                 raise
 
 
@@ -293,7 +273,7 @@ def update(
         try:
             response = _table().update_item(**request, ReturnValues="ALL_NEW")
         except ClientError as exc:
-            if _code(exc) != "ConditionalCheckFailedException":
+            if error_code(exc) != "ConditionalCheckFailedException":
                 raise
             raise _explain_condition_failure(
                 schedule.tenant, schedule.id, expected_version, exc
@@ -318,7 +298,7 @@ def mark_deleted(schedule: Schedule, *, expected_version: int) -> None:
                 TransactItems=[update_item, _quota_update(schedule.tenant, -1, None)]
             )
         except ClientError as exc:
-            if _code(exc) != "TransactionCanceledException":
+            if error_code(exc) != "TransactionCanceledException":
                 raise
             raise _explain_condition_failure(
                 schedule.tenant, schedule.id, expected_version, exc
@@ -427,6 +407,6 @@ def table_reachable() -> bool:
     """Health check: a cheap read of a key that never exists."""
     try:
         _table().get_item(Key={keys.PK: "HEALTH", keys.SK: "HEALTH"})
-    except (ClientError, BotoCoreError):
+    except AWS_ERRORS:
         return False
     return True

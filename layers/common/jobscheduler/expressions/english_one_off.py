@@ -27,7 +27,13 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from jobscheduler.errors import InvalidExpression
-from jobscheduler.expressions.vocabulary import DAY_WORDS, MONTH_WORDS, not_understood
+from jobscheduler.expressions.vocabulary import (
+    COUNT_WORDS,
+    DAY_WORDS,
+    MONTH_NUMBERS,
+    MONTH_WORDS,
+    not_understood,
+)
 from jobscheduler.expressions.zones import (
     abbreviation_refusal,
     validate_timezone,
@@ -49,47 +55,8 @@ _DAY_INDEX = {
     )
     for name in names
 }
-_MONTH_INDEX = {
-    name: index + 1
-    for index, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sept", "sep"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ]
-    )
-    for name in names
-}
-_COUNT = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "forty-five": 45,
-    "sixty": 60,
-}
+_MONTH_INDEX = MONTH_NUMBERS
+_COUNT = {"a": 1, "an": 1, **COUNT_WORDS}
 _UNIT_SECONDS = {
     "second": 1,
     "sec": 1,

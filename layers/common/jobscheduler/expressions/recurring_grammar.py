@@ -34,7 +34,7 @@ from functools import lru_cache
 from jobscheduler.errors import InvalidExpression
 from jobscheduler.expressions.english_one_off import parse_clock, with_part_of_day
 from jobscheduler.expressions.eventbridge import CronSpec, DomSpecial, DowSpecial, RateSpec
-from jobscheduler.expressions.vocabulary import not_understood
+from jobscheduler.expressions.vocabulary import COUNT_WORDS, MONTH_NUMBERS, not_understood
 from jobscheduler.expressions.zones import abbreviation_refusal
 
 _ALL_YEARS = frozenset(range(1970, 2200))
@@ -61,47 +61,8 @@ _DAYS = {
     "saturday": 7,
     "sat": 7,
 }
-_MONTHS = {
-    name: i + 1
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sept", "sep"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ]
-    )
-    for name in names
-}
-_NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "forty-five": 45,
-    "forty five": 45,
-    "sixty": 60,
-    "other": 2,
-}
+_MONTHS = MONTH_NUMBERS
+_NUMBER_WORDS = {**COUNT_WORDS, "forty five": 45, "other": 2}
 _NTH = {
     "first": 1,
     "second": 2,

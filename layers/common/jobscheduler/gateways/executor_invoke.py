@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from jobscheduler.aws import client
+from jobscheduler.aws import AWS_ERRORS, client
 from jobscheduler.errors import DependencyUnavailable
 from jobscheduler.models.executions import ExecutorPayload
 from jobscheduler.settings import get_settings
@@ -18,7 +16,7 @@ def invoke_async(payload: ExecutorPayload) -> None:
             InvocationType="Event",
             Payload=payload.model_dump_json(exclude_none=True).encode(),
         )
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         raise DependencyUnavailable(
             "the executor could not be invoked; nothing was run, retry",
             details={"retryable": True, "dependency": "lambda"},

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from jobscheduler.aws import client
+from jobscheduler.aws import AWS_ERRORS, client
 from jobscheduler.settings import get_settings
 
 
 def topic_reachable() -> bool:
     try:
         client("sns").get_topic_attributes(TopicArn=get_settings().topic_arn)
-    except (ClientError, BotoCoreError):
+    except AWS_ERRORS:
         return False
     return True

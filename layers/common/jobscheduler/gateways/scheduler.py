@@ -7,54 +7,25 @@ Every call that fails for a reason other than "already exists" / "not found" sur
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from contextlib import AbstractContextManager
 from typing import Any, Literal
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from jobscheduler.aws import client
-from jobscheduler.errors import DependencyUnavailable
+from jobscheduler.aws import AWS_ERRORS, client, error_code
+from jobscheduler.gateways.scheduler_delete import delete_entry as delete_entry
+from jobscheduler.gateways.scheduler_delete import scheduler_unavailable
+from jobscheduler.models.entries import EntrySpec as EntrySpec
+from jobscheduler.models.entries import EntryState
 from jobscheduler.models.executions import payload_template
 from jobscheduler.settings import get_settings
 
-State = Literal["ENABLED", "DISABLED"]
+# The value the logic builds lives with the models; re-exported for this module's callers.
+State = EntryState
 
 
-@dataclass(frozen=True)
-class EntrySpec:
-    """The desired state of one Scheduler entry (a pure value the logic builds)."""
-
-    tenant: str
-    schedule_id: str
-    part: int
-    name: str
-    expression: str
-    timezone: str
-    state: State
-    one_off: bool
-    flexible_window_minutes: int
-    max_retries: int
-    max_event_age_seconds: int
-    start_date: datetime | None = None
-    end_date: datetime | None = None
-
-
-@contextmanager
-def _unavailable(action: str) -> Iterator[None]:
-    try:
-        yield
-    except (ClientError, BotoCoreError) as exc:
-        raise DependencyUnavailable(
-            f"EventBridge Scheduler is unavailable ({action}); retry",
-            details={"retryable": True, "dependency": "scheduler"},
-        ) from exc
-
-
-def _error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
+def _unavailable(action: str) -> AbstractContextManager[None]:
+    return scheduler_unavailable(action)
 
 
 def _request(spec: EntrySpec) -> dict[str, Any]:
@@ -114,30 +85,18 @@ def put_entry(spec: EntrySpec) -> Literal["created", "updated"]:
             try:
                 scheduler.create_schedule(**request)
             except ClientError as exc:
-                if _error_code(exc) != "ConflictException":
+                if error_code(exc) != "ConflictException":
                     raise
             else:
                 return "created"
             try:
                 scheduler.update_schedule(**request)
             except ClientError as exc:
-                if _error_code(exc) != "ResourceNotFoundException" or attempt == _PUT_ATTEMPTS - 1:
+                if error_code(exc) != "ResourceNotFoundException" or attempt == _PUT_ATTEMPTS - 1:
                     raise
             else:
                 return "updated"
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def delete_entry(name: str) -> bool:
-    """Delete one entry; False when it did not exist (already deleted is fine)."""
-    with _unavailable("delete schedule entry"):
-        try:
-            client("scheduler").delete_schedule(Name=name, GroupName=get_settings().schedule_group)
-        except ClientError as exc:
-            if _error_code(exc) == "ResourceNotFoundException":
-                return False
-            raise
-    return True
 
 
 def get_entry(name: str) -> dict[str, Any] | None:
@@ -148,7 +107,7 @@ def get_entry(name: str) -> dict[str, Any] | None:
                 Name=name, GroupName=get_settings().schedule_group
             )
         except ClientError as exc:
-            if _error_code(exc) == "ResourceNotFoundException":
+            if error_code(exc) == "ResourceNotFoundException":
                 return None
             raise
     return response
@@ -158,6 +117,6 @@ def group_reachable() -> bool:
     """Health check: the stack's schedule group answers."""
     try:
         client("scheduler").get_schedule_group(Name=get_settings().schedule_group)
-    except (ClientError, BotoCoreError):
+    except AWS_ERRORS:
         return False
     return True

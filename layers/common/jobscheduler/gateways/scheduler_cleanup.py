@@ -3,42 +3,31 @@ Scheduler entries, and publishing lifecycle events without losing the run over i
 
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from jobscheduler.aws import client
+from jobscheduler.aws import AWS_ERRORS
+from jobscheduler.errors import DependencyUnavailable
 from jobscheduler.gateways.events import publish
+from jobscheduler.gateways.scheduler_delete import delete_entry
 from jobscheduler.models.events import LifecycleEvent
 from jobscheduler.models.ids import scheduler_entry_name
 from jobscheduler.observability import logger
-from jobscheduler.settings import get_settings
 
 
 def delete_scheduler_entries(schedule_id: str, parts: int) -> int:
     """Delete entries ``{id}-0`` .. ``{id}-{parts-1}``; returns how many existed.
 
-    Raises on errors other than "already gone", so the caller can log and go on (a later
-    fire of a COMPLETED schedule retries the cleanup).
+    Raises DependencyUnavailable on errors other than "already gone", so the caller can
+    log and go on (a later fire of a COMPLETED schedule retries the cleanup).
     """
-    scheduler = client("scheduler")
-    deleted = 0
-    for part in range(max(parts, 1)):
-        try:
-            scheduler.delete_schedule(
-                Name=scheduler_entry_name(schedule_id, part),
-                GroupName=get_settings().schedule_group,
-            )
-            deleted += 1
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-                raise
-    return deleted
+    return sum(
+        delete_entry(scheduler_entry_name(schedule_id, part)) for part in range(max(parts, 1))
+    )
 
 
 def try_delete_scheduler_entries(schedule_id: str, parts: int) -> bool:
     """``delete_scheduler_entries`` that logs a failure instead of raising."""
     try:
         delete_scheduler_entries(schedule_id, parts)
-    except (ClientError, BotoCoreError):
+    except DependencyUnavailable:
         logger.exception("could not delete the Scheduler entries of a completed schedule")
         return False
     return True
@@ -48,7 +37,7 @@ def try_publish(event: LifecycleEvent) -> bool:
     """Publish after the record is written; a failure is logged, never raised."""
     try:
         publish(event)
-    except (ClientError, BotoCoreError):
+    except AWS_ERRORS:
         logger.exception("lifecycle event not published", extra={"event_type": event.event_type})
         return False
     return True

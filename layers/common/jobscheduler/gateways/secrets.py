@@ -21,7 +21,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from jobscheduler.aws import client
+from jobscheduler.aws import client, error_code, unavailable
 from jobscheduler.settings import get_settings
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (the format's prefix, not a secret)
@@ -50,16 +50,18 @@ def new_signing_secret() -> str:
 
 
 def get_or_create_signing_secret(tenant: str) -> str:
-    """The tenant's Standard Webhooks secret ("whsec_..."), created when missing."""
+    """The tenant's Standard Webhooks secret ("whsec_..."), created when missing.
+    DependencyUnavailable when SSM cannot be reached."""
     name = signing_secret_name(tenant)
     now = time.monotonic()
     with _lock:
         cached = _cache.get(name)
     if cached is not None and cached[1] > now:
         return cached[0]
-    value = _read(name)
-    if value is None:
-        value = _create(name)
+    with unavailable("read signing secret", dependency="ssm"):
+        value = _read(name)
+        if value is None:
+            value = _create(name)
     with _lock:
         _cache[name] = (value, now + CACHE_SECONDS)
     return value
@@ -79,7 +81,7 @@ def _read(name: str) -> str | None:
     try:
         response = _ssm().get_parameter(Name=name, WithDecryption=True)
     except ClientError as error:
-        if error.response["Error"]["Code"] == "ParameterNotFound":
+        if error_code(error) == "ParameterNotFound":
             return None
         raise
     return str(response["Parameter"]["Value"])
@@ -96,7 +98,7 @@ def _create(name: str) -> str:
             Description="Standard Webhooks signing secret of one tenant (job scheduler)",
         )
     except ClientError as error:
-        if error.response["Error"]["Code"] != "ParameterAlreadyExists":
+        if error_code(error) != "ParameterAlreadyExists":
             raise
         # Someone created it between our read and our put: theirs is the secret.
         existing = _read(name)

@@ -25,6 +25,7 @@ from botocore.exceptions import (
 )
 from pydantic import JsonValue
 
+from jobscheduler.aws import error_code, error_message
 from jobscheduler.models.tasks import (
     EventBridgeTask,
     LambdaTask,
@@ -131,9 +132,9 @@ def reset_target_clients() -> None:
 
 def _failure(error: Exception, what: str) -> TargetError:
     if isinstance(error, ClientError):
-        code = str(error.response.get("Error", {}).get("Code", ""))
+        code = error_code(error)
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-        message = str(error.response.get("Error", {}).get("Message", "")) or str(error)
+        message = error_message(error) or str(error)
         retryable = code in _RETRYABLE_CODES or status >= 500 or status == 429
         return TargetError(f"{what}: {code}: {message}", retryable=retryable)
     if isinstance(error, ReadTimeoutError | ConnectTimeoutError):
@@ -245,7 +246,7 @@ def start_execution(task: StepFunctionsTask, *, run_key: str, timeout: float) ->
             stateMachineArn=task.state_machine_arn, name=name, input=encode(task.input)
         )
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
+        if error_code(error) == "ExecutionAlreadyExists":
             # The name is unique to this run: an earlier delivery already started it.
             return {"execution_name": name, "already_started": True}
         raise _failure(error, "stepfunctions start_execution") from error

@@ -20,15 +20,15 @@ from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from jobscheduler.dal import schedules as store
 from jobscheduler.errors import DomainError
 from jobscheduler.expressions import next_on_grid, rate_anchor
 from jobscheduler.expressions.eventbridge import RateSpec, parse_expression
-from jobscheduler.gateways import scheduler
-from jobscheduler.gateways.scheduler import EntrySpec
+from jobscheduler.models.entries import EntrySpec, EntryState
 from jobscheduler.models.ids import scheduler_entry_name
 from jobscheduler.models.schedules import Schedule, ScheduleKind, ScheduleStatus
 from jobscheduler.observability import logger, metrics
+from jobscheduler.wiring import schedule_store as store
+from jobscheduler.wiring import scheduler_entries as scheduler
 
 # A Unix cron that sets both day fields compiles to two entries; deleting a few extra
 # deterministic names costs one cheap call each and catches parts left by a failed update.
@@ -38,7 +38,7 @@ MIN_PARTS_TO_SWEEP = 2
 MAX_CONVERGE_ROUNDS = 5
 _GONE = -1  # the version converge records for an item that no longer exists
 
-_STATES: dict[ScheduleStatus, scheduler.State] = {
+_STATES: dict[ScheduleStatus, EntryState] = {
     ScheduleStatus.PENDING: "ENABLED",
     ScheduleStatus.ACTIVE: "ENABLED",
     ScheduleStatus.PAUSED: "DISABLED",

@@ -31,7 +31,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from jobscheduler.dal import executions as records
-from jobscheduler.dal import keys, runs
+from jobscheduler.dal import runs
 from jobscheduler.gateways.scheduler_cleanup import try_delete_scheduler_entries, try_publish
 from jobscheduler.logic.runner import RunContext, TaskOutcome, describe_error, run_task
 from jobscheduler.logic.timing import next_fire, skip_reason
@@ -42,6 +42,7 @@ from jobscheduler.models.executions import (
     ExecutorPayload,
     Trigger,
 )
+from jobscheduler.models.ids import manual_execution_id, scheduled_execution_id
 from jobscheduler.models.schedules import Schedule, ScheduleKind, ScheduleStatus
 from jobscheduler.models.tasks import Task
 from jobscheduler.observability import logger, metrics
@@ -93,13 +94,13 @@ class RunSummary:
 def execution_id_for(payload: ExecutorPayload, now: datetime) -> str:
     if payload.trigger == Trigger.MANUAL.value:
         if payload.execution_id is None:
-            return keys.manual_execution_id(now)
+            return manual_execution_id(now)
         if not _MANUAL_ID.match(payload.execution_id):
             raise InvalidPayload(f"execution_id {payload.execution_id!r} is not a run-now id")
         return payload.execution_id
     if payload.execution_id is not None:
         raise InvalidPayload("a scheduled fire does not choose its execution id")
-    return keys.scheduled_execution_id(payload.scheduled_time)
+    return scheduled_execution_id(payload.scheduled_time)
 
 
 def execute(

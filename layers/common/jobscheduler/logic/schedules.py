@@ -32,9 +32,6 @@ from typing import Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from jobscheduler.dal import keys
-from jobscheduler.dal import schedules as store
-from jobscheduler.dal.failures import unavailable
 from jobscheduler.errors import (
     Conflict,
     DependencyUnavailable,
@@ -55,7 +52,6 @@ from jobscheduler.errors import (
     VersionRequired,
 )
 from jobscheduler.expressions import SchedulePolicy, compile_schedule
-from jobscheduler.gateways import events, executor_invoke
 from jobscheduler.logic import entries
 from jobscheduler.logic.calendars import effective_exclusions
 from jobscheduler.logic.task_policy import check_task
@@ -63,7 +59,8 @@ from jobscheduler.logic.timing import next_fire
 from jobscheduler.models.api import RunResponse, ScheduleListQuery
 from jobscheduler.models.events import EventType, LifecycleEvent
 from jobscheduler.models.executions import ExecutorPayload
-from jobscheduler.models.ids import is_schedule_id, new_schedule_id
+from jobscheduler.models.idempotency import IdempotencyRecord
+from jobscheduler.models.ids import is_schedule_id, manual_execution_id, new_schedule_id
 from jobscheduler.models.pagination import Page
 from jobscheduler.models.schedules import (
     PauseRequest,
@@ -74,6 +71,11 @@ from jobscheduler.models.schedules import (
 )
 from jobscheduler.observability import logger, metrics
 from jobscheduler.settings import get_settings
+
+# The ports, under the names the use cases call them by (jobscheduler.wiring).
+from jobscheduler.wiring import event_publisher as publisher
+from jobscheduler.wiring import executor_invoker as executor_invoke
+from jobscheduler.wiring import schedule_store as store
 
 # Fields whose change needs new Scheduler entries (the rest live only in the item: the
 # executor reads the task from DynamoDB at each fire).
@@ -200,8 +202,7 @@ def publish(event_type: EventType, schedule: Schedule, **data: Any) -> None:
         data={"schedule": schedule.model_dump(mode="json", exclude={"task"}), **data},
     )
     try:
-        with unavailable("publish lifecycle event", dependency="sns"):
-            events.publish(event)
+        publisher.publish(event)
     except DependencyUnavailable:
         logger.exception("lifecycle event not published", extra={"event_type": event_type})
         metrics.add_metric(name="LifecycleEventPublishFailed", unit=MetricUnit.Count, value=1)
@@ -229,7 +230,7 @@ def _check_idempotency_key(key: str) -> None:
 
 
 def _replay(
-    tenant: str, record: store.IdempotencyRecord | None, fingerprint: str, now_epoch: int
+    tenant: str, record: IdempotencyRecord | None, fingerprint: str, now_epoch: int
 ) -> Schedule | None:
     """The schedule a live record names (as it is now, DELETED included), or None when
     the key is free: no record, an expired one, or one whose schedule no longer exists."""
@@ -253,7 +254,7 @@ def create(
 ) -> CreateOutcome:
     now = now or now_utc()
     now_epoch = int(now.timestamp())
-    claim: store.IdempotencyRecord | None = None
+    claim: IdempotencyRecord | None = None
     stale: str | None = None
     fingerprint = ""
     if idempotency_key is not None:
@@ -297,7 +298,7 @@ def create(
         raise _never_runs(schedule)
 
     if idempotency_key is not None:
-        claim = store.IdempotencyRecord(
+        claim = IdempotencyRecord(
             key=idempotency_key,
             schedule_id=schedule.id,
             fingerprint=fingerprint,
@@ -388,15 +389,8 @@ def list_schedules(tenant: str, query: ScheduleListQuery) -> Page[Schedule]:
 # --- update ---------------------------------------------------------------------------
 
 
-def update(
-    tenant: str,
-    schedule_id: str,
-    body: ScheduleUpdate,
-    *,
-    if_match: str | None,
-    now: datetime | None = None,
-) -> Schedule:
-    now = now or now_utc()
+def _update_version(body: ScheduleUpdate, if_match: str | None) -> int:
+    """The version a PATCH expects: from If-Match or the body (they must agree)."""
     header_version = parse_if_match(if_match)
     if header_version is not None and body.version is not None and header_version != body.version:
         raise VersionMismatch(
@@ -408,12 +402,11 @@ def update(
         raise VersionRequired(
             'send the current version (If-Match: "<version>" or "version" in the body)'
         )
-    current = load(tenant, schedule_id)
-    _check_version(current, version)
-    if current.status == ScheduleStatus.PENDING:
-        raise SchedulePending(_PENDING_MESSAGE)
+    return version
 
-    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+
+def _patched(current: Schedule, changes: dict[str, Any]) -> Schedule:
+    """``current`` with the PATCH's fields applied (null only where a field may be cleared)."""
     nulls = sorted(f for f, v in changes.items() if v is None and f not in _NULLABLE_FIELDS)
     if nulls:
         raise ValidationFailed(
@@ -422,11 +415,30 @@ def update(
         )
     data = current.model_dump()
     data.update(changes)
-    data["tenant"] = tenant
+    data["tenant"] = current.tenant
     try:
-        candidate = Schedule.model_validate(data)
+        return Schedule.model_validate(data)
     except ValueError as exc:  # pragma: no cover - body already validated field by field
         raise ValidationFailed(str(exc)) from exc
+
+
+def update(
+    tenant: str,
+    schedule_id: str,
+    body: ScheduleUpdate,
+    *,
+    if_match: str | None,
+    now: datetime | None = None,
+) -> Schedule:
+    now = now or now_utc()
+    version = _update_version(body, if_match)
+    current = load(tenant, schedule_id)
+    _check_version(current, version)
+    if current.status == ScheduleStatus.PENDING:
+        raise SchedulePending(_PENDING_MESSAGE)
+
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    candidate = _patched(current, changes)
     changed = {f for f in changes if getattr(candidate, f) != getattr(current, f)}
     if not changed:
         return current
@@ -682,7 +694,7 @@ def run_now(tenant: str, schedule_id: str, *, now: datetime | None = None) -> Ru
     current = load(tenant, schedule_id)
     if current.status == ScheduleStatus.PENDING:
         raise SchedulePending(_PENDING_MESSAGE)
-    execution_id = keys.manual_execution_id(now)
+    execution_id = manual_execution_id(now)
     executor_invoke.invoke_async(
         ExecutorPayload(
             tenant=tenant,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from jobscheduler.dal.failures import unavailable
 from jobscheduler.gateways.secrets import get_or_create_signing_secret
 from jobscheduler.models.api import SigningSecretResponse
 
 
 def signing_secret(tenant: str) -> SigningSecretResponse:
-    with unavailable("read signing secret", dependency="ssm"):
-        return SigningSecretResponse(secret=get_or_create_signing_secret(tenant))
+    return SigningSecretResponse(secret=get_or_create_signing_secret(tenant))

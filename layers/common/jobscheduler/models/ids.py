@@ -1,10 +1,12 @@
-"""Schedule ids: random, URL-safe, and short enough for Scheduler names (64 chars)."""
+"""Schedule ids (random, URL-safe, short enough for Scheduler names: 64 chars) and
+execution ids (they sort by time)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
+from datetime import UTC, datetime
 
 SCHEDULE_ID_PATTERN = r"^sch_[0-9a-z]{20}$"
 _SCHEDULE_ID_RE = re.compile(SCHEDULE_ID_PATTERN)
@@ -34,3 +36,18 @@ def message_id(tenant: str, schedule_id: str, run_key: str) -> str:
     """
     digest = hashlib.sha256("\x1f".join((tenant, schedule_id, run_key)).encode()).hexdigest()
     return "msg_" + digest[:32]
+
+
+def id_stamp(moment: datetime) -> str:
+    """A moment as execution ids spell it (UTC, to the second; sorts by time)."""
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def scheduled_execution_id(scheduled_time: datetime) -> str:
+    """The id of the run of one fire: the same for every delivery of that fire."""
+    return id_stamp(scheduled_time)
+
+
+def manual_execution_id(requested_at: datetime) -> str:
+    """A run-now id: sorts among scheduled runs by time, unique by its random suffix."""
+    return f"{id_stamp(requested_at)}-manual-{secrets.token_hex(4)}"

@@ -1,4 +1,6 @@
-"""The tenant of a request: from the API Gateway authorizer context, never the body."""
+"""The tenant of a request: from the API Gateway authorizer context, never the body.
+
+API Gateway's event shape is the API function's business: the use cases get a tenant."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""In-memory adapters for the ports of jobscheduler.ports (see adapters.py)."""
