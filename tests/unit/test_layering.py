@@ -21,7 +21,18 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "layers" / "common" / "jobscheduler"
 FUNCTIONS = ROOT / "functions"
 
-IO = ("boto3", "botocore", "urllib", "socket", "http", "ssl", "requests", "aiohttp")
+# urllib.parse is string work, not I/O (models percent-encode the CloudEvents source).
+IO = (
+    "boto3",
+    "botocore",
+    "urllib.request",
+    "urllib.error",
+    "socket",
+    "http",
+    "ssl",
+    "requests",
+    "aiohttp",
+)
 AWS = ("boto3", "botocore", "jobscheduler.aws")
 ADAPTERS = ("jobscheduler.dal", "jobscheduler.gateways")
 DAL_INTERNALS = (

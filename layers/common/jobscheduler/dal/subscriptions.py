@@ -21,7 +21,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from jobscheduler.aws import table
+from jobscheduler.aws import error_code, table
 from jobscheduler.dal import keys
 from jobscheduler.dal.codec import from_dynamo, to_dynamo
 from jobscheduler.dal.cursor import decode_cursor, encode_cursor
@@ -186,7 +186,7 @@ def set_status(tenant: str, subscription_id: str, status: SubscriptionStatus) ->
                 ExpressionAttributeValues={":status": status.value},
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if error_code(exc) != "ConditionalCheckFailedException":
                 raise
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from jobscheduler.aws import client
+from jobscheduler.aws import client, error_code, error_message
 from jobscheduler.errors import DependencyUnavailable, ValidationFailed
 from jobscheduler.gateways.tenant_topics import mark_present, tenant_topic_arn, tenant_topic_name
 from jobscheduler.models.subscriptions import SubscriptionStatus
@@ -33,7 +33,7 @@ _REFUSED = frozenset({"InvalidParameter", "InvalidParameterException", "InvalidP
 
 
 def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
+    return error_code(exc)
 
 
 @contextmanager
@@ -42,7 +42,7 @@ def _sns(action: str) -> Iterator[None]:
         yield
     except ClientError as exc:
         if _code(exc) in _REFUSED:
-            message = str(exc.response.get("Error", {}).get("Message", "")) or "refused"
+            message = error_message(exc) or "refused"
             raise ValidationFailed(
                 f"SNS refused the subscription: {message}",
                 code="invalid_endpoint",

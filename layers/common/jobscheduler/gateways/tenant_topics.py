@@ -12,7 +12,7 @@ import time
 
 from botocore.exceptions import ClientError
 
-from jobscheduler.aws import client
+from jobscheduler.aws import client, error_code
 from jobscheduler.settings import get_settings
 
 _NOT_FOUND = frozenset({"NotFound", "NotFoundException", "ResourceNotFoundException"})
@@ -104,7 +104,7 @@ def publish_to_tenant(
             TopicArn=tenant_topic_arn(tenant), Message=message, MessageAttributes=attributes
         )
     except ClientError as exc:
-        if str(exc.response.get("Error", {}).get("Code", "")) in _NOT_FOUND:
+        if error_code(exc) in _NOT_FOUND:
             _PRESENCE.mark(tenant, present=False)
             return None
         raise
