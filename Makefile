@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/functions/api:$(CURDIR)/f
 export AWS_DEFAULT_REGION ?= us-east-1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck template-check pytest bench invoke build validate lock clean
+.PHONY: help run test lint typecheck template-check pytest bench bench-quick invoke build validate lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ pytest: $(VENV)/.installed ## pytest: unit, integration (moto) and e2e (local st
 
 bench: $(VENV)/.installed ## Benchmarks; figures to stdout and bench/results.json
 	$(PY) -m bench
+
+bench-quick: $(VENV)/.installed ## Every benchmark at a small scale (CI): must run, figures not judged
+	BENCH_QUICK=1 $(PY) -m bench
 
 invoke: $(VENV)/.installed ## Run one function with one event against the local stack: make invoke FN=ApiFunction EVENT=events/create.json
 	$(PY) -m local.invoke $(FN) $(EVENT)

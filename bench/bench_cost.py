@@ -30,6 +30,8 @@ from typing import Any
 import boto3
 
 from bench.common import (
+    COMPARISON,
+    PRICES,
     TENANT,
     CallCounter,
     CallSummary,
@@ -41,7 +43,9 @@ from bench.common import (
     log,
     median,
     moto_stack,
+    quick,
     quiet_stdout,
+    template_memory_mb,
     timed,
 )
 
@@ -178,6 +182,10 @@ def _describe(name: str, counter: CallCounter) -> None:
     log(f"cost {name}: {calls}")
 
 
+def _timed_run(r: Rig, schedule_id: str) -> float:
+    return timed(lambda: _check(r.run(r.event(schedule_id)), "timed run"))
+
+
 def main() -> Figures:
     figures: Figures = {}
     with rig() as r:
@@ -211,21 +219,48 @@ def main() -> Figures:
                 log(f"cost: a fresh container's first run also made {first_run_extra}")
         for name, summary in summaries.items():
             figures.update(_figures(name, summary))
-        # The warm duration that Lambda would bill (SNS task, the common case).
-        durations = [
-            timed(lambda: _check(r.run(r.event(r.schedules["sns"])), "timed run"))
-            for _ in range(DURATION_RUNS)
-        ]
-    duration_ms = median(durations) * 1000
-    figures["cost.warm_duration_ms"] = round(duration_ms, 1)
+        # The warm duration that Lambda would bill, per task type (the HTTP task's includes
+        # its request to the loopback server).
+        durations: dict[str, float] = {}
+        for task_type, schedule_id in r.schedules.items():
+            samples = [_timed_run(r, schedule_id) for _ in range(3 if quick() else DURATION_RUNS)]
+            durations[task_type] = median(samples) * 1000
+            figures[f"cost.{task_type}.warm_duration_ms"] = round(durations[task_type], 1)
+    template_gb = template_memory_mb("ExecutorFunction") / 1024
     for name, task_publishes in (("sns", 1), ("http", 0)):
         if name not in summaries:
             continue
         parts = dollars_per_million(
-            summaries[name], duration_ms=duration_ms, task_publishes=task_publishes
+            summaries[name], duration_ms=durations[name], task_publishes=task_publishes
         )
         for part, dollars in parts.items():
             figures[f"cost.{name}.usd_per_million.{part}"] = round(dollars, 3)
+        # Everything but Lambda's duration: what the counted calls cost by themselves.
+        duration_part = parts["lambda"] - PRICES["lambda_per_million_requests"]
+        figures[f"cost.{name}.usd_per_million.without_duration"] = round(
+            parts["total"] - duration_part, 4
+        )
+        # The same run at the template's MemorySize (the figure above is at 128 MB).
+        at_template = dollars_per_million(
+            summaries[name],
+            duration_ms=durations[name],
+            task_publishes=task_publishes,
+            memory_gb=template_gb,
+        )
+        figures[f"cost.{name}.usd_per_million.total_at_template_memory"] = round(
+            at_template["total"], 3
+        )
+    for label, dollars in COMPARISON.items():
+        figures[f"cost.compare.{label}"] = dollars
+    if "http" in summaries:
+        figures["cost.compare.http_share_of_qstash"] = round(
+            figures["cost.http.usd_per_million.total"] / COMPARISON["qstash_usd_per_million"], 3
+        )
+        figures["cost.compare.http_over_scheduler_floor"] = round(
+            figures["cost.http.usd_per_million.total"]
+            / COMPARISON["scheduler_floor_usd_per_million"],
+            2,
+        )
     return figures
 
 

@@ -29,6 +29,7 @@ from bench.common import (
     log,
     median,
     original_api_call,
+    quick,
     quiet_stdout,
     set_api_call,
 )
@@ -109,6 +110,9 @@ def _retarget(params: dict[str, Any], table: str) -> dict[str, Any]:
 
 
 def main() -> Figures:
+    global RUNS, WARMUP
+    if quick():
+        RUNS, WARMUP = 5, 1
     figures: Figures = {}
     with rig(http=False) as r:
         schedule_id = r.schedules["sns"]

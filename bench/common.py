@@ -42,6 +42,12 @@ FAKE_ENV = {
 Figures = dict[str, Any]
 
 
+def quick() -> bool:
+    """BENCH_QUICK=1 (CI's quick mode): every module runs at a small scale, a few seconds
+    each, so none can break unnoticed; its figures are printed but not judged."""
+    return os.environ.get("BENCH_QUICK") == "1"
+
+
 def log(message: str) -> None:
     """Progress goes to stderr so stdout carries only the table."""
     print(f"[bench] {message}", file=sys.stderr, flush=True)
@@ -68,6 +74,16 @@ def patched_environ(values: dict[str, str]) -> Iterator[None]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def template_memory_mb(logical_id: str) -> int:
+    """A function's MemorySize in template.yaml (its own, else the Globals')."""
+    from local.template import load_template
+
+    template = load_template()
+    own = template["Resources"][logical_id].get("Properties", {}).get("MemorySize")
+    default = template.get("Globals", {}).get("Function", {}).get("MemorySize", 128)
+    return int(own or default)
 
 
 def function_environment(logical_id: str) -> dict[str, str]:
@@ -462,6 +478,17 @@ def classify(calls: list[Call], *, lifecycle_topic_arn: str) -> CallSummary:
 # Scheduler: $1.00 per million invocations after 14 million free a month. SSM standard
 # parameters: GetParameter at standard throughput is free.
 PRICES_AS_OF = "2026-11-22"
+# Alternatives, same date: QStash pay-as-you-go, $1 per 100,000 messages (upstash.com/pricing);
+# a poller that scans 1,000,000 schedule items of 1 KB every 30 s with eventually
+# consistent Scans (0.5 read unit per 4 KB) reads 125,000 units a pass, 86,400 passes a
+# month; EventBridge Scheduler's own invocation price is the floor under any design here.
+COMPARISON = {
+    "qstash_usd_per_million": 10.00,
+    "poller_30s_usd_per_month_1m_schedules": round(
+        1_000_000 * 1024 / 4096 * 0.5 * (30 * 86_400 / 30) * 0.125 / 1e6, 0
+    ),
+    "scheduler_floor_usd_per_million": 1.00,
+}
 PRICES: dict[str, float] = {
     "dynamodb_per_million_wru": 0.625,
     "dynamodb_per_million_rru": 0.125,
@@ -475,7 +502,11 @@ LAMBDA_MEMORY_GB = 128 / 1024
 
 
 def dollars_per_million(
-    summary: CallSummary, *, duration_ms: float, task_publishes: int = 0
+    summary: CallSummary,
+    *,
+    duration_ms: float,
+    task_publishes: int = 0,
+    memory_gb: float = LAMBDA_MEMORY_GB,
 ) -> dict[str, float]:
     """Dollars per million executions, by component. Lambda bills duration in 1 ms steps."""
     billed_seconds = max(1, -(-duration_ms // 1)) / 1000
@@ -485,7 +516,7 @@ def dollars_per_million(
         "sns": (summary.sns_lifecycle_publishes + task_publishes)
         * PRICES["sns_per_million_publishes"],
         "lambda": PRICES["lambda_per_million_requests"]
-        + LAMBDA_MEMORY_GB * billed_seconds * PRICES["lambda_arm64_per_gb_second"] * 1e6,
+        + memory_gb * billed_seconds * PRICES["lambda_arm64_per_gb_second"] * 1e6,
         "scheduler": PRICES["scheduler_per_million_invocations"],
     }
     parts["total"] = sum(parts.values())
@@ -514,10 +545,16 @@ class Goal:
 
 
 GOALS: dict[str, Goal] = {
-    "cold_start.api.ratio": Goal("<=", 1.5),
-    "cold_start.executor.ratio": Goal("<=", 1.3),
+    # Issue 17: imports within 1.3x (API) and 1.15x (executor) of `import boto3` + clients.
+    "cold_start.api.ratio": Goal("<=", 1.3),
+    "cold_start.executor.ratio": Goal("<=", 1.15),
     "cold_start.api.dateparser_loaded": Goal("==", False),
     "cold_start.executor.dateparser_loaded": Goal("==", False),
+    "cold_start.api.openapi_models_loaded": Goal("==", False),
+    # Peak memory of a fresh process serving its first request, as a share of the
+    # template's MemorySize: room to spare means at most 75%.
+    "cold_start.api.memory_share": Goal("<=", 0.75),
+    "cold_start.executor.memory_share": Goal("<=", 0.75),
     "warm.executor.ratio": Goal("<=", 1.5),
     "scale.schedules_page.ratio": Goal("<=", 1.5),
     "scale.executions_page.ratio": Goal("<=", 1.5),
@@ -530,11 +567,47 @@ GOALS: dict[str, Goal] = {
     # bench_local_scheduler (issue 5): fires at most 1 second late with 1,000 schedules.
     "local_scheduler.lateness_p99_ms": Goal("<=", 1000),
     "local_scheduler.lateness_max_ms": Goal("<=", 1000),
+    # Issue 17: an HTTP task's run at most $3.70 per million (us-east-1, 128 MB arm64).
+    "cost.http.usd_per_million.total": Goal("<=", 3.70),
 }
-for _case in ("sns", "http", "duplicate"):
+for _case in ("sns", "http"):
     GOALS[f"cost.{_case}.ddb_reads"] = Goal("<=", 1)
-    GOALS[f"cost.{_case}.ddb_writes"] = Goal("<=", 3)
-    GOALS[f"cost.{_case}.sns_publishes"] = Goal("<=", 2)
+    GOALS[f"cost.{_case}.ddb_read_units"] = Goal("<=", 1)
+    GOALS[f"cost.{_case}.ddb_write_units"] = Goal("<=", 3)
+    GOALS[f"cost.{_case}.sns_publishes"] = Goal("<=", 1)
+GOALS["cost.duplicate.ddb_reads"] = Goal("<=", 1)
+GOALS["cost.duplicate.ddb_write_units"] = Goal("<=", 1)
+GOALS["cost.duplicate.sns_publishes"] = Goal("==", 0)
+
+
+def _moto_scan_note(kind: str) -> Callable[[Figures], str]:
+    def note(figures: Figures) -> str:
+        return (
+            f"moto's Query walks every item of the table; DynamoDB reads "
+            f"{figures.get(f'scale.{kind}.items_read_100k')} items at 100k as at 1k "
+            f"(scanned_ratio {figures.get(f'scale.{kind}.scanned_ratio')}), the handler's own "
+            f"time ratio is {figures.get(f'scale.{kind}.handler_overhead_ratio')}"
+        )
+
+    return note
+
+
+def _http_cost_note(figures: Figures) -> str:
+    fixed = figures.get("cost.http.usd_per_million.without_duration")
+    return (
+        f"the counted calls alone cost ${fixed}/M (3 WRU, 1 RRU, 1 publish, Scheduler, "
+        f"Lambda's request fee), so any billed duration exceeds $3.70; the duration here, "
+        f"{figures.get('cost.http.warm_duration_ms')} ms, is measured in-process against moto "
+        f"(an upper bound; see docs/benchmarks.md)"
+    )
+
+
+# Misses whose cause is known, with the measurement that shows it.
+MISS_NOTES: dict[str, Callable[[Figures], str]] = {
+    "cost.http.usd_per_million.total": _http_cost_note,
+    "scale.schedules_page.ratio": _moto_scan_note("schedules_page"),
+    "scale.executions_page.ratio": _moto_scan_note("executions_page"),
+}
 
 
 # --- Timing --------------------------------------------------------------------------

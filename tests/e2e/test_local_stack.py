@@ -66,7 +66,12 @@ def scenario(local_stack: Stack, webhooks: Webhooks) -> Scenario:
     iso = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     one_off = _create(
         local_stack,
-        {"name": "one-off", "schedule": iso, "task": _http_task(webhooks.url + "/ok/one-off")},
+        {
+            "name": "one-off",
+            "schedule": iso,
+            "task": _http_task(webhooks.url + "/ok/one-off"),
+            "notify_started": True,  # opts into execution.started (off by default)
+        },
     )
     failing = _create(
         local_stack,
@@ -142,6 +147,9 @@ def test_failing_webhook_ends_failed_after_retries(
         lambda: ("execution.failed", "FAILED") in scenario.events.of(scenario.failing["id"]),
         timeout=5,
     ), scenario.events.events
+    # notify_started not set: the outcome is the run's only event.
+    kinds = [kind for kind, _ in scenario.events.of(scenario.failing["id"])]
+    assert "execution.started" not in kinds
 
 
 def test_lambda_invoke_api_runs_the_template_functions(local_stack: Stack) -> None:

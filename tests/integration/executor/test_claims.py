@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from jobscheduler.dal import codec, keys
+from jobscheduler.dal import codec, keys, runs
 from jobscheduler.dal import executions as records
 from jobscheduler.models.executions import Execution, ExecutionStatus, Trigger
 from jobscheduler.models.ids import scheduler_entry_name
@@ -37,7 +37,7 @@ def test_sequential_duplicates_run_once(handler, put_schedule, target_topic, lif
     assert statuses == ["SUCCEEDED"] + ["DUPLICATE"] * (deliveries - 1)
     assert len(target_topic.messages()) == 1
     assert [e.status for e in _executions(schedule)] == ["SUCCEEDED"]
-    assert lifecycle.types() == ["execution.started", "execution.succeeded"]
+    assert lifecycle.types() == ["execution.succeeded"]
 
 
 @pytest.fixture
@@ -88,7 +88,8 @@ def test_concurrent_duplicates_run_once(
 
 
 def _running(schedule, scheduled, *, lease: datetime, attempts: int = 1) -> None:
-    """A RUNNING record as a crashed or still-running attempt leaves it."""
+    """The claim a crashed or still-running attempt leaves (the schedule's hold for
+    overlap=skip, a RUNNING record for overlap=allow)."""
     record = Execution(
         id=keys.scheduled_execution_id(scheduled),
         schedule_id=schedule.id,
@@ -99,14 +100,17 @@ def _running(schedule, scheduled, *, lease: datetime, attempts: int = 1) -> None
         attempts=attempts,
         task_type=schedule.task_type,
     )
-    outcome = records.claim(
+    snapshot = runs.read_schedule(TENANT, schedule.id)
+    assert snapshot is not None
+    outcome = runs.claim(
         TENANT,
         record,
+        snapshot,
         now=lease - timedelta(minutes=5),
         lease_until=lease,
-        hold_schedule=schedule.overlap == "skip",
+        scheduled=True,
     )
-    assert outcome.result == records.ClaimResult.CLAIMED
+    assert outcome.result == runs.ClaimResult.CLAIMED
 
 
 def test_crashed_attempt_is_taken_over(handler, put_schedule, target_topic, table, lifecycle):
@@ -130,10 +134,11 @@ def test_crashed_attempt_is_taken_over(handler, put_schedule, target_topic, tabl
     assert handler(fire(schedule, scheduled))["status"] == "DUPLICATE"
 
 
+@pytest.mark.parametrize("overlap", ["skip", "allow"])
 def test_duplicate_of_a_live_run_is_skipped_without_a_record(
-    handler, put_schedule, target_topic, table, lifecycle
+    handler, put_schedule, target_topic, table, lifecycle, overlap
 ):
-    schedule = put_schedule()
+    schedule = put_schedule(overlap=overlap)
     scheduled = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=30)
     _running(schedule, scheduled, lease=datetime.now(UTC) + timedelta(minutes=5))
 
@@ -144,7 +149,9 @@ def test_duplicate_of_a_live_run_is_skipped_without_a_record(
         "status": "DUPLICATE",
         "detail": "duplicate_running",
     }
-    assert [e.status for e in _executions(schedule)] == ["RUNNING"]
+    # overlap=skip: the schedule's hold is the lock, the record comes at the finish.
+    expected = ["RUNNING"] if overlap == "allow" else []
+    assert [e.status for e in _executions(schedule)] == expected
     assert target_topic.messages() == []
     assert lifecycle.messages() == []
 
@@ -172,9 +179,10 @@ def test_overlap_skip_records_skipped(handler, put_schedule, target_topic, table
     assert events[0]["cloudevent"]["data"]["skip_reason"] == "overlap"
     # Not a run: the counters stay.
     assert _stored(table, schedule).total_runs == 0
-    # A duplicate of the skipped fire records nothing new.
+    # A duplicate of the skipped fire records nothing new (the holder, overlap=skip, has
+    # no record until it finishes).
     assert handler(fire(schedule, later))["status"] == "DUPLICATE"
-    assert len(_executions(schedule)) == 2
+    assert [e.status for e in _executions(schedule)] == ["SKIPPED"]
 
 
 def test_overlap_after_the_holder_lease_expired_runs(handler, put_schedule, target_topic):
@@ -195,7 +203,7 @@ def test_overlap_allow_runs_alongside(handler, put_schedule, target_topic, table
     assert len(target_topic.messages()) == 1
     # Allow: the claim is a single conditional PutItem, the schedule is not held.
     ops = [op for s, op in calls.calls[before:] if s == "dynamodb"]
-    assert ops == ["GetItem", "PutItem", "TransactWriteItems"]
+    assert ops == ["GetItem", "PutItem", "UpdateItem", "UpdateItem"]
     statuses = sorted(e.status for e in _executions(schedule))
     assert statuses == ["RUNNING", "SUCCEEDED"]
 
@@ -339,11 +347,7 @@ def test_one_off_completes_and_removes_its_entries(
     assert stored.next_run_at is None
     assert stored.version == schedule.version + 1
     assert _entries(schedule) == []
-    assert lifecycle.types() == [
-        "execution.started",
-        "execution.succeeded",
-        "schedule.completed",
-    ]
+    assert lifecycle.types() == ["execution.succeeded", "schedule.completed"]
     # A stray later fire is skipped.
     assert handler(fire(schedule, at + timedelta(minutes=1)))["detail"] == "schedule_completed"
 
@@ -439,14 +443,14 @@ def test_schedule_removed_between_read_and_claim_is_skipped(
     handler, put_schedule, target_topic, table, monkeypatch
 ):
     schedule = put_schedule()
-    real_read = records.read_schedule
+    real_read = runs.read_schedule
 
     def read_then_remove(tenant, schedule_id):
         snapshot = real_read(tenant, schedule_id)
         table.delete_item(Key=keys.schedule_key(TENANT, schedule.id))
         return snapshot
 
-    monkeypatch.setattr(records, "read_schedule", read_then_remove)
+    monkeypatch.setattr(runs, "read_schedule", read_then_remove)
     summary = handler(fire(schedule, datetime.now(UTC)))
     assert summary["detail"] == "schedule_not_found"
     assert target_topic.messages() == []

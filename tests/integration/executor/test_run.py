@@ -74,13 +74,12 @@ def test_scheduled_sns_run_records_updates_publishes_within_budget(
     assert stored.version == schedule.version  # counters do not bump the version
     assert "running_execution" not in item
     assert "running_lease_until" not in item
+    assert item["last_finished"] == record.id
 
     events = lifecycle.events()
-    assert [e["cloudevent"]["data"]["event_type"] for e in events] == [
-        "execution.started",
-        "execution.succeeded",
-    ]
-    final = events[1]
+    # One publish per run: the outcome (execution.started only when the schedule asks).
+    assert [e["cloudevent"]["data"]["event_type"] for e in events] == ["execution.succeeded"]
+    final = events[0]
     assert final["attributes"] == {
         "event_type": "execution.succeeded",
         "tenant": TENANT,
@@ -92,15 +91,22 @@ def test_scheduled_sns_run_records_updates_publishes_within_budget(
     assert data["execution_id"] == record.id
     assert data["attempts"] == 1
     assert data["scheduled_time"] == scheduled.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # What a subscriber used to take from execution.started travels with the outcome.
+    assert data["started_at"]
+    assert data["finished_at"]
+    assert data["task_type"] == "sns"
+    assert "result" not in data  # what the target answered stays in the record
+    assert data["next_run_at"] == stored.next_run_at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    # Budget: 1 read, <= 3 writes, <= 2 lifecycle publishes (the task's publish is extra).
-    assert (reads, writes, publishes) == (1, 2, 2)
+    # Budget: 1 read, 3 writes, 1 lifecycle publish (the task's publish is extra).
+    assert (reads, writes, publishes) == (1, 3, 1)
     assert calls.count("ssm") == 0  # no signing secret for a non-HTTP task
 
 
 def test_events_are_valid_cloudevents(handler, put_schedule, target_topic, lifecycle):
     schedule = put_schedule()
     handler(fire(schedule, datetime.now(UTC) - timedelta(minutes=1)))
+    handler(fire(schedule, datetime.now(UTC) - timedelta(seconds=30)))
     messages = [m["Message"] for m in lifecycle.messages()]
     assert len(messages) == 2
     for text in messages:
@@ -126,10 +132,11 @@ def test_duplicate_delivery_budget(handler, put_schedule, target_topic, lifecycl
 
     extra = calls.calls[before:]
     assert sum(1 for s, op in extra if s == "dynamodb" and op == "GetItem") == 1
-    assert sum(1 for s, op in extra if op in ("PutItem", "TransactWriteItems")) == 1
+    # The consistent read shows this fire already finished: no write at all.
+    assert sum(1 for s, op in extra if op in ("PutItem", "UpdateItem")) == 0
     assert not any(s == "sns" for s, _ in extra)
     assert len(target_topic.messages()) == 1
-    assert len(lifecycle.messages()) == 2  # nothing new
+    assert len(lifecycle.messages()) == 1  # nothing new
 
 
 def test_failed_run_counts_and_publishes_failed(handler, put_schedule, table, lifecycle):
@@ -297,6 +304,6 @@ def test_http_run_budget_and_cached_secret(
     assert cold_ssm == 2  # GetParameter (missing) + PutParameter, once per container
     assert not any(s == "ssm" for s, _ in warm)
     assert sum(1 for s, op in warm if s == "dynamodb" and op == "GetItem") == 1
-    assert sum(1 for s, op in warm if op in ("PutItem", "UpdateItem", "TransactWriteItems")) == 2
-    assert sum(1 for s, op in warm if s == "sns") == 2
+    assert sum(1 for s, op in warm if op in ("PutItem", "UpdateItem")) == 3
+    assert sum(1 for s, op in warm if s == "sns") == 1  # the outcome event only
     assert len(http_server.requests) == 2

@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[3]
 LAYER_ROOT = ROOT / "layers" / "common"
 FUNCTIONS_ROOT = ROOT / "functions"
 # Provided by the Lambda runtime or read by Powertools itself, not by our code.
-RUNTIME_PREFIXES = ("AWS_", "POWERTOOLS_", "LAMBDA_", "_X_AMZN_", "_HANDLER")
+# Variables read by the runtime or by libraries rather than by our code (pydantic reads
+# PYDANTIC_DISABLE_PLUGINS when it first builds a model).
+RUNTIME_PREFIXES = ("AWS_", "POWERTOOLS_", "LAMBDA_", "_X_AMZN_", "_HANDLER", "PYDANTIC_")
 
 
 def module_file(name: str, roots: Iterable[Path]) -> Path | None:

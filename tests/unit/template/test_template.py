@@ -166,7 +166,13 @@ def test_every_route_but_health_and_docs_requires_the_chosen_auth() -> None:
     for route in routes.values():
         assert route["Properties"]["Target"] == {"Fn::Sub": "integrations/${HttpApiIntegration}"}
     integration = props("HttpApiIntegration")
-    assert integration["IntegrationUri"] == {"Fn::GetAtt": ["ApiFunction", "Arn"]}
+    # The alias: SnapStart (ApiSnapStart) only serves published versions.
+    assert integration["IntegrationUri"] == {"Ref": "ApiFunction.Alias"}
+    api = props("ApiFunction")
+    assert api["AutoPublishAlias"] == "live"
+    assert api["SnapStart"] == {"ApplyOn": {"Ref": "ApiSnapStart"}}
+    assert TEMPLATE["Parameters"]["ApiSnapStart"]["Default"] == "None"  # off by default
+    assert props("ApiFunctionInvokePermission")["FunctionName"] == {"Ref": "ApiFunction.Alias"}
     assert integration["PayloadFormatVersion"] == "2.0"
 
 

@@ -44,6 +44,10 @@ def schedule_to_item(schedule: Schedule) -> dict[str, Any]:
         schedule.tenant, schedule.status == ScheduleStatus.DELETED
     )
     item[keys.GSI1SK] = keys.schedule_gsi1sk(schedule.name, schedule.id)
+    # The executor's high-water mark of claimed fires (dal/runs.py), empty until the
+    # first: its presence tells the executor that no run predates it. Updates write
+    # only the fields they change, so they never touch it.
+    item["claimed_through"] = ""
     return item
 
 

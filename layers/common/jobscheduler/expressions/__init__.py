@@ -10,13 +10,38 @@ plain-English one-offs do, lazily.
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from jobscheduler.expressions.compiler import CompiledSchedule, compile_schedule
-from jobscheduler.expressions.describe import describe
-from jobscheduler.expressions.policy import SchedulePolicy
+# Imported first and eagerly: the submodule `preview` must not replace the function
+# `preview` below, which it would if it were first imported later.
 from jobscheduler.expressions.preview import is_recurring, next_runs
 from jobscheduler.expressions.zones import UTC, validate_timezone
+
+if TYPE_CHECKING:
+    from jobscheduler.expressions.compiler import CompiledSchedule, compile_schedule
+    from jobscheduler.expressions.describe import describe
+    from jobscheduler.expressions.policy import SchedulePolicy
+
+# The rest is imported on first use (PEP 562): the executor only needs next_runs, and the
+# compiler's parsers (plain English, the recurring grammar, the describer) would
+# otherwise be part of its cold start.
+_LAZY = {
+    "CompiledSchedule": "compiler",
+    "compile_schedule": "compiler",
+    "describe": "describe",
+    "SchedulePolicy": "policy",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
 
 def preview(

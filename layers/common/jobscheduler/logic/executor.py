@@ -1,19 +1,17 @@
 """The executor's use case: one fire (or run-now) of a schedule, exactly once.
 
-Per scheduled run the AWS calls are, besides the task's own:
-1. GetItem of the schedule (the one read),
-2. the claim: one TransactWriteItems (execution RUNNING + the schedule's overlap lease),
-   or one conditional PutItem when the schedule allows overlap,
-3. SNS execution.started,
-4. the finish: one TransactWriteItems (the final record + the schedule's counters,
-   last/next run, COMPLETED),
-5. SNS execution.succeeded / failed / skipped.
-So 1 read, 2 writes, 2 publishes. A duplicate delivery costs 1 read and 1 (failed)
-write and publishes nothing. Rare paths spend the write budget's slack: an overlap skip
-(claim + SKIPPED put), a take-over of a crashed run (2 claim writes), a schedule that
-left ACTIVE mid-run while the run would complete it (2 finish writes). The run that
-completes a schedule also deletes its Scheduler entries and publishes
-schedule.completed (a third publish, once in the schedule's life).
+Per scheduled run the AWS calls are, besides the task's own (dal/runs.py has the why):
+1. GetItem of the schedule (the one read, 1 read unit),
+2. the claim: one conditional UpdateItem of the schedule (overlap=skip, the default) or
+   one conditional PutItem of a RUNNING record (overlap=allow),
+3. the finish: the final record and the schedule's counters, two conditional writes,
+4. SNS execution.succeeded / failed (the one publish; execution.started only for
+   schedules with ``notify_started``).
+So 1 read unit, 3 write units, 1 publish. A duplicate delivery costs the read and at
+most one refused write, and publishes nothing. Rare paths spend more: an overlap or
+late-fire skip (claim + SKIPPED put), a take-over of a crashed run, a run-now on an
+overlap=skip schedule (record and hold). The run that completes a schedule also deletes
+its Scheduler entries and publishes schedule.completed (once in the schedule's life).
 
 Manual runs (run-now) use the id the API returned, count in total_runs (and so toward
 max_runs), leave next_run_at alone, and run on a PAUSED or COMPLETED schedule too: the
@@ -32,7 +30,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from jobscheduler.dal import executions as records
-from jobscheduler.dal import keys
+from jobscheduler.dal import keys, runs
 from jobscheduler.gateways.scheduler_cleanup import try_delete_scheduler_entries, try_publish
 from jobscheduler.logic.runner import RunContext, TaskOutcome, run_task
 from jobscheduler.logic.timing import next_fire
@@ -129,7 +127,7 @@ def execute(
         lateness_ms=_lateness(trigger, scheduled_time, now),
     )
 
-    snapshot = records.read_schedule(payload.tenant, payload.schedule_id)
+    snapshot = runs.read_schedule(payload.tenant, payload.schedule_id)
     if snapshot is None:
         return _skip(payload.tenant, base, "schedule_not_found", None, now)
     schedule = snapshot.schedule
@@ -142,34 +140,30 @@ def execute(
             try_delete_scheduler_entries(schedule.id, len(schedule.expressions))
         return _skip(payload.tenant, base, reason, schedule, now)
 
-    hold = schedule.overlap == "skip"
     lease_until = now + timedelta(milliseconds=remaining_ms)
-    claim = records.claim(
+    claim = runs.claim(
         payload.tenant,
         base.model_copy(update={"attempts": 1}),
+        snapshot,
         now=now,
         lease_until=lease_until,
-        hold_schedule=hold,
+        scheduled=trigger == Trigger.SCHEDULE,
     )
-    if claim.result in (
-        records.ClaimResult.DUPLICATE_FINISHED,
-        records.ClaimResult.DUPLICATE_RUNNING,
-    ):
-        logger.info("duplicate delivery: nothing to do", extra={"claim": claim.result.value})
-        metrics.add_metric(name="Duplicates", unit=MetricUnit.Count, value=1)
-        return RunSummary(execution_id, "DUPLICATE", detail=claim.result.value)
-    if claim.result == records.ClaimResult.SCHEDULE_GONE:
-        return _skip(payload.tenant, base, "schedule_not_found", None, now)
-    if claim.result == records.ClaimResult.OVERLAP:
-        detail = f"overlap: execution {claim.running_execution} is still running"
-        return _skip(payload.tenant, base, "overlap", schedule, now, detail=detail)
-    if claim.result == records.ClaimResult.TAKEN_OVER:
+    refused = _refused_claim(payload.tenant, base, schedule, claim, now)
+    if refused is not None:
+        return refused
+    if claim.result == runs.ClaimResult.TAKEN_OVER:
         logger.warning(
             "taking over a run whose lease expired", extra={"attempts": claim.previous_attempts}
         )
         metrics.add_metric(name="Takeovers", unit=MetricUnit.Count, value=1)
+        if claim.finished_record is not None:
+            # The crashed attempt ran the task and wrote its record; only the schedule's
+            # bookkeeping (and the event) was lost with it.
+            return _finish_recorded(payload.tenant, claim.finished_record, schedule, claim)
 
-    _publish("execution.started", payload.tenant, base, schedule)
+    if schedule.notify_started:
+        _publish("execution.started", payload.tenant, base, schedule)
 
     deadline = entered + remaining_ms / 1000.0 - FINISH_MARGIN_SECONDS
     ctx = RunContext(
@@ -185,7 +179,28 @@ def execute(
     if clock.uniform is not None:
         ctx.uniform = clock.uniform
     outcome = run_task(schedule.task, ctx)
-    return _finish(payload.tenant, base, schedule, outcome, claim, hold, clock)
+    return _finish(payload.tenant, base, schedule, outcome, claim, clock)
+
+
+def _refused_claim(
+    tenant: str, base: Execution, schedule: Schedule, claim: runs.Claim, now: datetime
+) -> RunSummary | None:
+    """What to do when the claim did not make this delivery the run's owner."""
+    if claim.owned:
+        return None
+    if claim.result in (runs.ClaimResult.DUPLICATE_FINISHED, runs.ClaimResult.DUPLICATE_RUNNING):
+        logger.info("duplicate delivery: nothing to do", extra={"claim": claim.result.value})
+        metrics.add_metric(name="Duplicates", unit=MetricUnit.Count, value=1)
+        return RunSummary(base.id, "DUPLICATE", detail=claim.result.value)
+    # A run-now refused after its record was claimed replaces that RUNNING record.
+    replacing = claim.lease_ms if claim.kind == runs.LockKind.RECORD and claim.lease_ms else None
+    if claim.result == runs.ClaimResult.SCHEDULE_GONE:
+        return _skip(tenant, base, "schedule_not_found", None, now, replacing_lease=replacing)
+    if claim.result == runs.ClaimResult.SUPERSEDED:
+        detail = "a later fire of this schedule was already claimed"
+        return _skip(tenant, base, "superseded", schedule, now, detail=detail)
+    detail = f"overlap: execution {claim.running_execution} is still running"
+    return _skip(tenant, base, "overlap", schedule, now, detail=detail, replacing_lease=replacing)
 
 
 def _finish(
@@ -193,8 +208,7 @@ def _finish(
     base: Execution,
     schedule: Schedule,
     outcome: TaskOutcome,
-    claim: records.Claim,
-    hold: bool,
+    claim: runs.Claim,
     clock: Clock,
 ) -> RunSummary:
     finished = clock.now()
@@ -210,25 +224,33 @@ def _finish(
             "steps": outcome.steps,
         }
     )
-    failed = outcome.status != ExecutionStatus.SUCCEEDED
-    scheduled = base.trigger == Trigger.SCHEDULE
-    next_run = _next_run(schedule, after=max(finished, base.scheduled_time)) if scheduled else None
+    return _finish_recorded(tenant, final, schedule, claim)
+
+
+def _finish_recorded(
+    tenant: str, final: Execution, schedule: Schedule, claim: runs.Claim
+) -> RunSummary:
+    """Write the run's outcome (record, schedule) and publish it."""
+    finished = final.finished_at or datetime.now(UTC)
+    started = final.started_at or finished
+    failed = final.status != ExecutionStatus.SUCCEEDED
+    scheduled = final.trigger == Trigger.SCHEDULE
+    next_run = _next_run(schedule, after=max(finished, final.scheduled_time)) if scheduled else None
     complete = schedule.status == ScheduleStatus.ACTIVE and (
         (scheduled and schedule.kind == ScheduleKind.ONE_TIME)
         or (schedule.max_runs is not None and schedule.total_runs + 1 >= schedule.max_runs)
         or (scheduled and next_run is None)
     )
-    update = records.ScheduleUpdate(
+    update = runs.ScheduleChanges(
         last_run_at=started,
-        last_status=outcome.status,
+        last_status=final.status,
         failed=failed,
         # Manual runs leave next_run_at alone, unless they complete the schedule.
         set_next_run_at=scheduled or complete,
         next_run_at=None if complete else next_run,
         complete=complete,
-        release=hold,
     )
-    completed = records.finish(tenant, final, update, now=finished)
+    completed = runs.finish(tenant, final, update, claim, now=finished)
 
     metrics.add_metric(name="Runs", unit=MetricUnit.Count, value=1)
     if failed:
@@ -245,7 +267,7 @@ def _finish(
     )
 
     event: EventType = "execution.succeeded" if not failed else "execution.failed"
-    _publish(event, tenant, final, schedule)
+    _publish(event, tenant, final, schedule, next_run_at=update.next_run_at)
     if completed:
         try_delete_scheduler_entries(schedule.id, len(schedule.expressions))
         _publish_completed(tenant, schedule, final)
@@ -260,6 +282,7 @@ def _skip(
     now: datetime,
     *,
     detail: str | None = None,
+    replacing_lease: int | None = None,
 ) -> RunSummary:
     skipped = base.model_copy(
         update={
@@ -270,7 +293,7 @@ def _skip(
             "error": detail,
         }
     )
-    if not records.put_skipped(tenant, skipped, now=now):
+    if not records.put_skipped(tenant, skipped, now=now, replacing_lease=replacing_lease):
         logger.info("duplicate delivery of a skipped run", extra={"skip_reason": reason})
         metrics.add_metric(name="Duplicates", unit=MetricUnit.Count, value=1)
         return RunSummary(skipped.id, "DUPLICATE", detail="duplicate_finished")
@@ -281,19 +304,31 @@ def _skip(
 
 
 def _publish(
-    event_type: EventType, tenant: str, execution: Execution, schedule: Schedule | None
+    event_type: EventType,
+    tenant: str,
+    execution: Execution,
+    schedule: Schedule | None,
+    *,
+    next_run_at: datetime | None = None,
 ) -> None:
+    # The outcome event is the only one by default, so it carries what a subscriber
+    # would otherwise have taken from execution.started (when it began, which task).
     data: dict[str, Any] = {
         "execution_id": execution.id,
         "schedule_id": execution.schedule_id,
         "trigger": execution.trigger.value,
         "scheduled_time": _iso(execution.scheduled_time),
+        "started_at": _iso(execution.started_at) if execution.started_at else None,
+        "finished_at": _iso(execution.finished_at) if execution.finished_at else None,
         "status": execution.status.value,
         "duration_ms": execution.duration_ms,
         "lateness_ms": execution.lateness_ms,
         "attempts": execution.attempts,
         "error": execution.error,
+        "task_type": execution.task_type,
     }
+    if next_run_at is not None:
+        data["next_run_at"] = _iso(next_run_at)
     if execution.skip_reason:
         data["skip_reason"] = execution.skip_reason
     if schedule is not None:

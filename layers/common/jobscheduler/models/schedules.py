@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from jobscheduler.models.tasks import Task, refuse_unknown_task_type
 
@@ -69,6 +69,11 @@ class ScheduleCreate(BaseModel):
     task: Task
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     overlap: Literal["skip", "allow"] = "skip"
+    notify_started: StrictBool = Field(
+        default=False,
+        description="Also publish execution.started when a run begins (one more SNS publish"
+        " per run); by default a run publishes only its outcome",
+    )
     flexible_window_minutes: int = Field(default=0, ge=0, le=1440)
     priority: int = Field(default=5, ge=1, le=10)
     tags: TagMap = Field(default_factory=dict)
@@ -95,6 +100,7 @@ class ScheduleUpdate(BaseModel):
     task: Task | None = None
     retry: RetryPolicy | None = None
     overlap: Literal["skip", "allow"] | None = None
+    notify_started: StrictBool | None = None
     flexible_window_minutes: int | None = Field(default=None, ge=0, le=1440)
     priority: int | None = Field(default=None, ge=1, le=10)
     tags: TagMap | None = None
@@ -135,6 +141,7 @@ class Schedule(BaseModel):
     task: Task
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     overlap: Literal["skip", "allow"] = "skip"
+    notify_started: bool = False
     flexible_window_minutes: int = 0
     priority: int = 5
     tags: dict[str, str] = Field(default_factory=dict)
