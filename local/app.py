@@ -21,6 +21,7 @@ from local.functions import FunctionRegistry, merged_environment
 from local.http_api import ApiServer, api_config_from_template
 from local.lambda_api import LambdaApiServer
 from local.moto_server import MotoServer, point_boto3_at
+from local.periodic import PeriodicRunner, periodic_events
 from local.resources import DEFAULT_STACK, Stack, plan, provision
 from local.scheduler_emulator import SchedulerEmulator
 from local.state import StateStore
@@ -46,6 +47,9 @@ class Options:
     stack_name: str = DEFAULT_STACK
     save_interval_s: float = 10.0
     print_events: bool = True
+    parameters: dict[str, str] = field(default_factory=dict)
+    # Run the functions' own schedules (the reconciler's) this often instead.
+    periodic_every_s: float | None = None
 
 
 def setup_environment(stack: Stack, *, allow_loopback: bool, verbose: bool) -> dict[str, str]:
@@ -95,6 +99,7 @@ class LocalStack:
         self.api: ApiServer | None = None
         self.lambda_api: LambdaApiServer | None = None
         self.emulator: SchedulerEmulator | None = None
+        self.periodic: PeriodicRunner | None = None
         self.printer: EventPrinter | None = None
         self.store: StateStore | None = None
         self._threads: list[threading.Thread] = []
@@ -114,7 +119,7 @@ class LocalStack:
             self.moto = MotoServer(opts.moto_port)
             self.moto.start()
         point_boto3_at(self.endpoint_url, f"http://127.0.0.1:{opts.lambda_port}")
-        stack = self.stack = plan(opts.stack_name)
+        stack = self.stack = plan(opts.stack_name, opts.parameters)
         ensure_resources(stack)
         setup_environment(stack, allow_loopback=opts.allow_loopback_targets, verbose=opts.verbose)
         c = clients()
@@ -183,6 +188,13 @@ class LocalStack:
             access_log=opts.verbose,
         )
         self.emulator.start()
+        self.periodic = PeriodicRunner(
+            periodic_events(stack.template, stack.resolver),
+            registry.invoke,
+            every_s=opts.periodic_every_s,
+            log=log if opts.verbose else (lambda _msg: None),
+        )
+        self.periodic.start()
         for server, name in ((self.lambda_api, "lambda-api"), (self.api, "http-api")):
             thread = threading.Thread(
                 target=server.serve_forever, args=(0.1,), name=name, daemon=True
@@ -237,6 +249,8 @@ class LocalStack:
             if server is not None:
                 server.shutdown()
                 server.server_close()
+        if self.periodic is not None:
+            self.periodic.stop()
         if self.emulator is not None:
             self.emulator.stop()
         if self.lambda_api is not None:

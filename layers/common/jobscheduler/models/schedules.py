@@ -77,6 +77,15 @@ class ScheduleCreate(BaseModel):
     flexible_window_minutes: int = Field(default=0, ge=0, le=1440)
     priority: int = Field(default=5, ge=1, le=10)
     tags: TagMap = Field(default_factory=dict)
+    missed_run_grace_seconds: int | None = Field(
+        default=None,
+        ge=60,
+        le=86400,
+        description="Report a run as missed this long after its time (default: the stack's)",
+    )
+    pause_after_failures: int | None = Field(
+        default=None, ge=1, le=1000, description="Pause after this many failed runs in a row"
+    )
 
     _task_type = field_validator("task", mode="before")(
         classmethod(lambda cls, v: refuse_unknown_task_type(v))
@@ -104,6 +113,8 @@ class ScheduleUpdate(BaseModel):
     flexible_window_minutes: int | None = Field(default=None, ge=0, le=1440)
     priority: int | None = Field(default=None, ge=1, le=10)
     tags: TagMap | None = None
+    missed_run_grace_seconds: int | None = Field(default=None, ge=60, le=86400)
+    pause_after_failures: int | None = Field(default=None, ge=1, le=1000)
 
     _task_type = field_validator("task", mode="before")(
         classmethod(lambda cls, v: refuse_unknown_task_type(v))
@@ -145,6 +156,10 @@ class Schedule(BaseModel):
     flexible_window_minutes: int = 0
     priority: int = 5
     tags: dict[str, str] = Field(default_factory=dict)
+    missed_run_grace_seconds: int | None = None
+    pause_after_failures: int | None = None
+    # Failed runs in a row (the executor counts; a success or a resume resets it).
+    consecutive_failures: int = 0
     pause_note: str | None = None
     next_run_at: datetime | None = None
     last_run_at: datetime | None = None
