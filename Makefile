@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 TOOLS := .venv-tools
 PY := $(VENV)/bin/python
-export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/functions/api:$(CURDIR)/functions/executor:$(CURDIR)
+export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/functions/api:$(CURDIR)/functions/executor:$(CURDIR)/functions/reconciler:$(CURDIR)
 # The tests and the local stack never need real credentials.
 export AWS_DEFAULT_REGION ?= us-east-1
 

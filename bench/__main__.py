@@ -28,6 +28,7 @@ MODULES = (
     "bench.bench_scale",
     "bench.bench_expressions",
     "bench.bench_local_scheduler",
+    "bench.bench_reconcile",
 )
 RESULTS_PATH = os.path.join(ROOT, "bench", "results.json")
 

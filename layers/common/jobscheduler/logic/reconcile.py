@@ -21,6 +21,7 @@ per kind; the alarms live in template.yaml.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -102,12 +103,28 @@ def run_pass(now: datetime) -> PassReport:
     limit = get_settings().reconcile_max_repairs
     for found in list(index.checks_due(now, limit)):
         report.checked += 1
-        _check(found, now, report)
+        _guarded(_check, found, now, report)
     overdue_before = now - timedelta(seconds=MIN_GRACE_SECONDS)
     for found in list(index.runs_overdue(overdue_before, limit)):
         report.due += 1
-        _due(found, now, report)
+        _guarded(_due, found, now, report)
     return report
+
+
+def _guarded(
+    step: Callable[[index.IndexedSchedule, datetime, PassReport], None],
+    found: index.IndexedSchedule,
+    now: datetime,
+    report: PassReport,
+) -> None:
+    """One schedule's trouble (an item that no longer parses, a store outage) is logged
+    and counted; the pass goes on with the others."""
+    try:
+        step(found, now, report)
+    except (DomainError, ValueError):
+        logger.exception("schedule skipped by this pass", extra={"schedule_id": found.schedule_id})
+        metrics.add_metric(name="RepairsFailed", unit=MetricUnit.Count, value=1)
+        report.failed += 1
 
 
 # --- 1. checks after writes -------------------------------------------------------------
