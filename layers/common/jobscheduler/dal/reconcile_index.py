@@ -142,7 +142,7 @@ def clear_check(tenant: str, schedule_id: str, seen_check_at: str) -> bool:
         try:
             _table().update_item(
                 Key=keys.schedule_key(tenant, schedule_id),
-                UpdateExpression="REMOVE #pk, #at",
+                UpdateExpression="REMOVE #pk, #at, apply_entries",
                 ConditionExpression="#at = :seen",
                 ExpressionAttributeNames={"#pk": CHECK_PK, "#at": CHECK_AT},
                 ExpressionAttributeValues={":seen": seen_check_at},

@@ -518,7 +518,11 @@ def _schedule_write(
     adds = ["total_runs :one"]
     removes: list[str] = []
     if update.failed:
-        adds.append("failed_runs :one")
+        adds += ["failed_runs :one", "consecutive_failures :one"]
+    else:
+        # Failures in a row (auto-pause): a success ends the streak.
+        sets.append("consecutive_failures = :zero")
+        values[":zero"] = 0
     if update.set_next_run_at:
         if update.next_run_at is None:
             removes.append("next_run_at")

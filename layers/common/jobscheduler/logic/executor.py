@@ -32,6 +32,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from jobscheduler.dal import executions as records
 from jobscheduler.dal import keys, runs
 from jobscheduler.gateways.scheduler_cleanup import try_delete_scheduler_entries, try_publish
+from jobscheduler.logic.auto_pause import due as auto_pause_due
+from jobscheduler.logic.auto_pause import pause as auto_pause
 from jobscheduler.logic.runner import RunContext, TaskOutcome, run_task
 from jobscheduler.logic.timing import next_fire
 from jobscheduler.models.events import EventType, LifecycleEvent
@@ -46,6 +48,8 @@ from jobscheduler.observability import logger, metrics
 
 # Kept back from the Lambda's remaining time to write the result and publish it.
 FINISH_MARGIN_SECONDS = 3.0
+# Entry names an orphan may have: {id}-0 and {id}-1 (a cron with both day fields).
+ORPHAN_PARTS = 2
 _MANUAL_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-manual-[0-9a-z]{1,32}$")
 _NOT_RUNNABLE = {
     ScheduleStatus.DELETED: "schedule_deleted",
@@ -129,13 +133,16 @@ def execute(
 
     snapshot = runs.read_schedule(payload.tenant, payload.schedule_id)
     if snapshot is None:
+        if trigger == Trigger.SCHEDULE:
+            # An entry whose item is gone (an orphan): remove it at its first fire.
+            try_delete_scheduler_entries(payload.schedule_id, ORPHAN_PARTS)
         return _skip(payload.tenant, base, "schedule_not_found", None, now)
     schedule = snapshot.schedule
     base = base.model_copy(update={"task_type": schedule.task_type})
     reasons = _NOT_RUNNABLE_BY_SCHEDULE if trigger == Trigger.SCHEDULE else _NOT_RUNNABLE
     reason = reasons.get(schedule.status)
     if reason is not None:
-        if schedule.status == ScheduleStatus.COMPLETED:
+        if schedule.status in (ScheduleStatus.COMPLETED, ScheduleStatus.DELETED):
             # A fire after completion means an entry survived: retry the cleanup.
             try_delete_scheduler_entries(schedule.id, len(schedule.expressions))
         return _skip(payload.tenant, base, reason, schedule, now)
@@ -251,6 +258,7 @@ def _finish_recorded(
         complete=complete,
     )
     completed = runs.finish(tenant, final, update, claim, now=finished)
+    streak = None if completed else auto_pause_due(schedule, failed=failed)
 
     metrics.add_metric(name="Runs", unit=MetricUnit.Count, value=1)
     if failed:
@@ -271,6 +279,15 @@ def _finish_recorded(
     if completed:
         try_delete_scheduler_entries(schedule.id, len(schedule.expressions))
         _publish_completed(tenant, schedule, final)
+    if streak is not None:
+        auto_pause(
+            tenant,
+            schedule,
+            failures=streak,
+            execution_id=final.id,
+            last_error=final.error,
+            now=finished,
+        )
     return RunSummary(final.id, final.status.value, detail=final.error, attempts=final.attempts)
 
 

@@ -140,6 +140,10 @@ def _check(found: index.IndexedSchedule, now: datetime, report: PassReport) -> N
             _roll_back(schedule, report)
             return
         result = check_and_repair(schedule, schedule.id, now=now)
+        if raw.get("apply_entries"):
+            # An auto-pause left the entries to us: expected work, not drift.
+            metrics.add_metric(name="AutoPauseEntriesApplied", unit=MetricUnit.Count, value=1)
+            result.kinds = [k for k in result.kinds if k != DriftKind.ENTRY_STATE]
     except DomainError:
         logger.exception("repair failed; retried later", extra={"schedule_id": found.schedule_id})
         metrics.add_metric(name="RepairsFailed", unit=MetricUnit.Count, value=1)

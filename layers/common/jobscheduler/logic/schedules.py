@@ -563,7 +563,12 @@ def resume(
     if done:
         return current
     resumed = current.model_copy(
-        update={"status": ScheduleStatus.ACTIVE, "pause_note": None, "updated_at": now}
+        update={
+            "status": ScheduleStatus.ACTIVE,
+            "pause_note": None,
+            "updated_at": now,
+            "consecutive_failures": 0,  # auto-pause counts afresh
+        }
     )
     resumed.next_run_at = _next_run(resumed, now)
     if resumed.next_run_at is None:
@@ -579,7 +584,7 @@ def resume(
     try:
         saved = store.update(
             resumed,
-            ("status", "pause_note", "next_run_at", "updated_at"),
+            ("status", "pause_note", "next_run_at", "updated_at", "consecutive_failures"),
             expected_version=current.version,
             statuses=(ScheduleStatus.PAUSED,),
         )
