@@ -25,13 +25,14 @@ from jobscheduler.logic.tenancy import tenant_from_request_context
 from jobscheduler.models.api import MAX_BODY_BYTES
 from jobscheduler.observability import logger, metrics, tracer
 from jobscheduler.settings import get_settings
-from routes import executions, misc, schedules
+from routes import executions, misc, recovery, schedules
 from routes.openapi_doc import API_TITLE, API_VERSION, ApiResolver
 
 app = ApiResolver(enable_validation=True)  # its OpenAPI document: routes/openapi_doc.py
 app.include_router(misc.router)
 app.include_router(schedules.router)
 app.include_router(executions.router)
+app.include_router(recovery.router)
 DOCS_PATH = "/docs"
 _docs_enabled = False
 

@@ -32,6 +32,7 @@ ENV_VARS: dict[str, str] = {
     "MISSED_RUN_GRACE_SECONDS": "missed_run_grace_seconds",
     "RECONCILE_MAX_REPAIRS": "reconcile_max_repairs",
     "RECONCILE_SWEEP_BATCH": "reconcile_sweep_batch",
+    "RECONCILER_FUNCTION_ARN": "reconciler_function_arn",
 }
 
 
@@ -44,6 +45,7 @@ class Settings(BaseModel):
     topic_arn: str = ""
     schedule_group: str = "job-scheduler"
     executor_function_arn: str = ""
+    reconciler_function_arn: str = ""
     scheduler_role_arn: str = ""
     dlq_arn: str = ""
     # JWT claim that names the tenant (IAM auth uses the caller's principal instead).

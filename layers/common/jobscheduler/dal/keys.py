@@ -100,6 +100,11 @@ def manual_execution_id(requested_at: datetime) -> str:
     return f"{_stamp(requested_at)}-manual-{secrets.token_hex(4)}"
 
 
+def retry_execution_id(requested_at: datetime) -> str:
+    """A replay's id: like a run-now id, with its own word."""
+    return f"{_stamp(requested_at)}-retry-{secrets.token_hex(4)}"
+
+
 def execution_sk_bound(moment: datetime, *, upper: bool) -> str:
     """SK bound for since/until filters (inclusive): '~' sorts after every id suffix."""
     return execution_sk(_stamp(moment) + ("~" if upper else ""))

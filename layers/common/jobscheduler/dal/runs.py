@@ -144,10 +144,13 @@ def claim(
     now: datetime,
     lease_until: datetime,
     scheduled: bool,
+    hold_schedule: bool = True,
 ) -> Claim:
-    """Claim this run: one conditional write (two on rare paths, see the module doc)."""
+    """Claim this run: one conditional write (two on rare paths, see the module doc).
+    ``hold_schedule=False`` (backfill): the record is the only lock, whatever the
+    overlap policy."""
     lease_ms = epoch_ms(lease_until)
-    skip = snapshot.schedule.overlap == "skip"
+    skip = snapshot.schedule.overlap == "skip" and hold_schedule
     if skip and scheduled:
         return _claim_hold(tenant, execution, snapshot, now=now, lease_ms=lease_ms)
     outcome = _claim_record(tenant, execution, now=now, lease_ms=lease_ms)

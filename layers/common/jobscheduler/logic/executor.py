@@ -32,6 +32,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from jobscheduler.dal import executions as records
 from jobscheduler.dal import keys, runs
 from jobscheduler.gateways.scheduler_cleanup import try_delete_scheduler_entries, try_publish
+from jobscheduler.dal.backfill_fence import fence as backfill_fence
 from jobscheduler.logic.auto_pause import due as auto_pause_due
 from jobscheduler.logic.auto_pause import pause as auto_pause
 from jobscheduler.logic.runner import RunContext, TaskOutcome, run_task
@@ -51,6 +52,7 @@ FINISH_MARGIN_SECONDS = 3.0
 # Entry names an orphan may have: {id}-0 and {id}-1 (a cron with both day fields).
 ORPHAN_PARTS = 2
 _MANUAL_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-manual-[0-9a-z]{1,32}$")
+_RETRY_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-retry-[0-9a-z]{1,32}$")
 _NOT_RUNNABLE = {
     ScheduleStatus.DELETED: "schedule_deleted",
     ScheduleStatus.PENDING: "schedule_pending",
@@ -93,6 +95,12 @@ class RunSummary:
 
 
 def execution_id_for(payload: ExecutorPayload, now: datetime) -> str:
+    if payload.trigger == Trigger.RETRY.value:
+        if payload.execution_id is None or not _RETRY_ID.match(payload.execution_id):
+            raise InvalidPayload("a retry carries the id the API returned")
+        if payload.retry_of is None:
+            raise InvalidPayload("a retry names the execution it repeats")
+        return payload.execution_id
     if payload.trigger == Trigger.MANUAL.value:
         if payload.execution_id is None:
             return keys.manual_execution_id(now)
@@ -129,6 +137,7 @@ def execute(
         scheduled_time=scheduled_time,
         started_at=now,
         lateness_ms=_lateness(trigger, scheduled_time, now),
+        retry_of=payload.retry_of if trigger == Trigger.RETRY else None,
     )
 
     snapshot = runs.read_schedule(payload.tenant, payload.schedule_id)
@@ -148,6 +157,10 @@ def execute(
         return _skip(payload.tenant, base, reason, schedule, now)
 
     lease_until = now + timedelta(milliseconds=remaining_ms)
+    if trigger == Trigger.BACKFILL and not backfill_fence(payload.tenant, payload.schedule_id, base.id):
+        # The scheduled path ran (or is running) this fire: never twice.
+        metrics.add_metric(name="Duplicates", unit=MetricUnit.Count, value=1)
+        return RunSummary(base.id, "DUPLICATE", detail="duplicate_finished")
     claim = runs.claim(
         payload.tenant,
         base.model_copy(update={"attempts": 1}),
@@ -155,6 +168,8 @@ def execute(
         now=now,
         lease_until=lease_until,
         scheduled=trigger == Trigger.SCHEDULE,
+        # A backfill's runs follow one another: the overlap rule is for live fires.
+        hold_schedule=trigger != Trigger.BACKFILL,
     )
     refused = _refused_claim(payload.tenant, base, schedule, claim, now)
     if refused is not None:
