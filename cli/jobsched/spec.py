@@ -38,6 +38,9 @@ SPEC_FIELDS = (
     "flexible_window_minutes",
     "priority",
     "tags",
+    "notify_started",
+    "missed_run_grace_seconds",
+    "pause_after_failures",
 )
 
 
