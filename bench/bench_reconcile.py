@@ -51,9 +51,8 @@ def _inject_drift(created: list[Any], table_name: str, group: str) -> None:
     scheduler.delete_schedule(Name=f"{created[0].id}-0", GroupName=group)
     entry = scheduler.get_schedule(Name=f"{created[1].id}-0", GroupName=group)
     keep = ("ScheduleExpression", "ScheduleExpressionTimezone", "FlexibleTimeWindow", "Target")
-    scheduler.update_schedule(
-        Name=entry["Name"], GroupName=group, State="DISABLED", **{k: entry[k] for k in keep}
-    )
+    kept: dict[str, Any] = {k: entry[k] for k in keep}  # type: ignore[literal-required]
+    scheduler.update_schedule(Name=entry["Name"], GroupName=group, State="DISABLED", **kept)
     table = boto3.resource("dynamodb").Table(table_name)
     past = (datetime.now(UTC) - timedelta(hours=2)).isoformat().replace("+00:00", "Z")
     for schedule in created[2:4]:
@@ -102,9 +101,7 @@ def _measure(size: int) -> dict[str, int]:
         "ddb_reads": len(reads),
         "ddb_items_read": sum(int(c.scanned_count or 0) for c in reads if c.operation == "Query")
         + sum(1 for c in reads if c.operation == "GetItem"),
-        "ddb_writes": sum(
-            1 for c in counter.calls if c.service == "dynamodb" and c not in reads
-        ),
+        "ddb_writes": sum(1 for c in counter.calls if c.service == "dynamodb" and c not in reads),
         "scheduler_calls": sum(1 for c in counter.calls if c.service == "scheduler"),
         "checked": report.checked,
         "missed": report.missed,

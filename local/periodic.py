@@ -46,7 +46,9 @@ def periodic_events(template: dict[str, Any], resolver: Resolver) -> list[Period
             props = resolver.resolve(event.get("Properties", {}))
             payload = json.loads(props.get("Input") or "{}")
             found.append(
-                PeriodicEvent(logical, name, rate_seconds(str(props["ScheduleExpression"])), payload)
+                PeriodicEvent(
+                    logical, name, rate_seconds(str(props["ScheduleExpression"])), payload
+                )
             )
     return found
 

@@ -49,7 +49,7 @@ def retry_execution(
     "/schedules/<schedule_id>/backfill",
     summary="Run the past fires of a window that have no execution, oldest first",
     description="At most 1,000 fires per request (`truncated` and `next_from` tell how to "
-    "continue), run at a bounded rate with `trigger: \"backfill\"`. A fire that already "
+    'continue), run at a bounded rate with `trigger: "backfill"`. A fire that already '
     "ran, or that another backfill is running, is never run twice.",
     tags=TAGS,
     status_code=HTTPStatus.ACCEPTED,

@@ -34,7 +34,8 @@ def _stored(table: Any, schedule_id: str) -> Any:
 
 def _fire_at(handler: Any, schedule: Any, minutes: int) -> dict[str, Any]:
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    return handler(fire(schedule, start + timedelta(minutes=minutes)))
+    result: dict[str, Any] = handler(fire(schedule, start + timedelta(minutes=minutes)))
+    return result
 
 
 def test_pauses_after_n_failures_in_a_row(handler, put_schedule, table, lifecycle):
@@ -45,18 +46,24 @@ def test_pauses_after_n_failures_in_a_row(handler, put_schedule, table, lifecycl
     assert _stored(table, schedule.id).consecutive_failures == 2
     assert _fire_at(handler, schedule, 10)["status"] == "FAILED"
     stored = _stored(table, schedule.id)
-    assert stored.status == "PAUSED" and stored.next_run_at is None
+    assert stored.status == "PAUSED"
+    assert stored.next_run_at is None
     assert stored.pause_note is not None
     assert stored.pause_note.startswith("paused automatically after 3 failed runs in a row")
     assert "NotFound" in stored.pause_note
-    auto = [e for e in lifecycle.events() if e["attributes"]["event_type"] == "schedule.auto_paused"]
+    auto = [
+        e for e in lifecycle.events() if e["attributes"]["event_type"] == "schedule.auto_paused"
+    ]
     assert len(auto) == 1
     data = auto[0]["cloudevent"]["data"]
-    assert data["consecutive_failures"] == 3 and data["pause_after_failures"] == 3
+    assert data["consecutive_failures"] == 3
+    assert data["pause_after_failures"] == 3
     assert "task" not in data["schedule"]
     # The next fire meets a PAUSED schedule: skipped, no second auto-pause.
     assert _fire_at(handler, schedule, 15)["status"] == "SKIPPED"
-    assert [e for e in lifecycle.events() if e["attributes"]["event_type"] == "schedule.auto_paused"] == auto
+    assert [
+        e for e in lifecycle.events() if e["attributes"]["event_type"] == "schedule.auto_paused"
+    ] == auto
 
 
 def test_a_success_ends_the_streak(handler, put_schedule, table, target_topic):
@@ -78,7 +85,8 @@ def test_without_the_setting_a_schedule_never_pauses(handler, put_schedule, tabl
     for minute in range(5):
         _fire_at(handler, schedule, minute * 5)
     stored = _stored(table, schedule.id)
-    assert stored.status == "ACTIVE" and stored.consecutive_failures == 5
+    assert stored.status == "ACTIVE"
+    assert stored.consecutive_failures == 5
 
 
 def test_reconciler_disables_the_entries_without_calling_it_drift(handler, put_schedule, table):
@@ -87,13 +95,15 @@ def test_reconciler_disables_the_entries_without_calling_it_drift(handler, put_s
     _fire_at(handler, schedule, 0)
     assert _stored(table, schedule.id).status == "PAUSED"
     report = run_pass(datetime.now(UTC) + timedelta(seconds=1))
-    assert report.checked == 1 and not report.repairs
+    assert report.checked == 1
+    assert not report.repairs
     entry = boto3.client("scheduler").get_schedule(
         Name=f"{schedule.id}-0", GroupName=get_settings().schedule_group
     )
     assert entry["State"] == "DISABLED"
     item = table.get_item(Key={"PK": f"TENANT#{TENANT}", "SK": f"SCHEDULE#{schedule.id}"})["Item"]
-    assert "apply_entries" not in item and "check_at" not in item
+    assert "apply_entries" not in item
+    assert "check_at" not in item
 
 
 def test_a_concurrent_owner_change_wins(handler, put_schedule, table, lifecycle):

@@ -32,7 +32,8 @@ def test_backfill_runs_a_fire_with_its_own_id(handler, put_schedule, target_topi
     assert summary["status"] == "SUCCEEDED"
     assert summary["execution_id"] == keys.scheduled_execution_id(FIRE)
     record = records.get_execution(TENANT, schedule.id, summary["execution_id"])
-    assert record is not None and record.trigger == "backfill"
+    assert record is not None
+    assert record.trigger == "backfill"
     assert _runs(target_topic) == 1
 
 
@@ -87,7 +88,12 @@ def test_backfill_ignores_a_run_holding_the_schedule(handler, put_schedule, tabl
 @pytest.mark.parametrize("overlap", ["skip", "allow"])
 @pytest.mark.parametrize("attempt", range(3))
 def test_concurrent_backfills_and_the_fire_itself_run_it_once(
-    handler, put_schedule, target_topic, overlap, attempt, serialized_moto
+    handler,
+    put_schedule,
+    target_topic,
+    overlap,
+    attempt,
+    serialized_moto,  # noqa: F811
 ):
     schedule = put_schedule(overlap=overlap)
     events = [backfill(schedule) for _ in range(6)] + [fire(schedule, FIRE) for _ in range(2)]
@@ -122,7 +128,8 @@ def test_replay_is_a_new_linked_execution(handler, put_schedule, target_topic):
             retry_of=original["execution_id"],
         )
     )
-    assert summary["status"] == "SUCCEEDED" and summary["execution_id"] == retry_id
+    assert summary["status"] == "SUCCEEDED"
+    assert summary["execution_id"] == retry_id
     record = records.get_execution(TENANT, schedule.id, retry_id)
     assert record is not None
     assert (record.trigger, record.retry_of, record.scheduled_time) == (
@@ -154,4 +161,4 @@ def test_malformed_replay_and_backfill_payloads_are_refused(handler, put_schedul
 
 
 def test_target_topic_is_the_schedule_task(put_schedule):
-    assert put_schedule().task.topic_arn == TARGET_TOPIC_ARN  # type: ignore[union-attr]
+    assert put_schedule().task.topic_arn == TARGET_TOPIC_ARN

@@ -22,14 +22,30 @@ from tests.integration.api.conftest import (  # noqa: F401 (fixtures)
     table_name,
 )
 
+__all__ = [
+    "SETTLE",
+    "TENANT",
+    "Api",
+    "after_settle",
+    "create",
+    "delete_entry",
+    "entries",
+    "group_name",
+    "parse",
+    "repaired_kinds",
+    "schedule_item",
+    "set_entry_state",
+    "table",
+    "table_name",
+]
 SETTLE = timedelta(seconds=180)
 
 
-def create(api: Api, **changes: Any) -> dict[str, Any]:
+def create(client: Api, **changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"schedule": "rate(1 hour)", "timezone": "UTC"}
     body["flexible_window_minutes"] = 0
     body.update(changes)
-    return api.create(**body)
+    return client.create(**body)
 
 
 def after_settle() -> datetime:

@@ -31,7 +31,8 @@ def test_a_fresh_write_is_checked_once_then_leaves_the_index(api: Api, sns_event
     assert "check_at" in (schedule_item(created["id"]) or {})
     sns_events.read()
     report = run_pass(after_settle())
-    assert report.checked == 1 and not report.repairs
+    assert report.checked == 1
+    assert not report.repairs
     assert "check_at" not in (schedule_item(created["id"]) or {})
     assert run_pass(after_settle()).checked == 0
     assert sns_events.types() == []
@@ -89,15 +90,15 @@ def test_stuck_pending_create_is_rolled_back(api: Api, inject: Any, sns_events: 
     inject("scheduler", "DeleteSchedule", on=(1,))  # and so does the API's undo
     failed = api.request("create", body=create_body(name="stuck", schedule="rate(1 hour)"))
     assert failed.status == 503, failed.text
-    pending = [
-        i for i in table().scan()["Items"] if i.get("status") == "PENDING"
-    ]
-    assert len(pending) == 1 and quota() == 1
+    pending = [i for i in table().scan()["Items"] if i.get("status") == "PENDING"]
+    assert len(pending) == 1
+    assert quota() == 1
     sns_events.read()
     report = run_pass(after_settle())
     assert report.repairs == {"pending_rolled_back": 1}
     assert [i for i in table().scan()["Items"] if str(i["SK"]).startswith("SCHEDULE#")] == []
-    assert quota() == 0 and entries() == {}
+    assert quota() == 0
+    assert entries() == {}
     assert repaired_kinds(sns_events.read()) == ["pending_rolled_back"]
 
 
@@ -107,7 +108,8 @@ def test_a_failed_repair_is_postponed_not_dropped(api: Api, inject: Any) -> None
     inject("scheduler", "CreateSchedule", on=(1,))
     now = after_settle()
     report = run_pass(now)
-    assert report.failed == 1 and not report.repairs
+    assert report.failed == 1
+    assert not report.repairs
     assert run_pass(now).checked == 0  # postponed, not retried on every pass
     later = run_pass(now + timedelta(seconds=200))
     assert later.repairs == {"entry_missing": 1}
@@ -135,7 +137,8 @@ def test_sweep_deletes_entries_whose_item_is_gone(api: Api) -> None:
     run_pass(after_settle())
     table().delete_item(Key={"PK": f"TENANT#{TENANT}", "SK": f"SCHEDULE#{gone['id']}"})
     report = run_sweep(datetime.now(UTC), sleep=lambda _s: None)
-    assert report.orphans_deleted == 1 and report.finished
+    assert report.orphans_deleted == 1
+    assert report.finished
     assert set(entries()) == {f"{keep['id']}-0"}
 
 
@@ -152,8 +155,10 @@ def test_sweep_is_bounded_and_resumes(api: Api, monkeypatch: pytest.MonkeyPatch)
         report = run_sweep(datetime.now(UTC), sleep=sleeps.append)
         assert report.entries <= 2
         seen += report.entries
-    assert seen == 5 and report.finished
-    assert len(sleeps) == 5 and all(s > 0 for s in sleeps)  # paced
+    assert seen == 5
+    assert report.finished
+    assert len(sleeps) == 5
+    assert all(s > 0 for s in sleeps)
 
 
 def test_sweep_queues_items_without_the_due_index(api: Api) -> None:

@@ -77,7 +77,8 @@ def test_deleted_entry_causes_a_missed_run_and_is_restored(api: Api, sns_events:
     delete_entry(f"{created['id']}-0")
     expected = parse(created["next_run_at"])
     report = run_pass(expected + GRACE + timedelta(seconds=1))
-    assert report.missed == 1 and report.repairs == {"entry_missing": 1}
+    assert report.missed == 1
+    assert report.repairs == {"entry_missing": 1}
     events = sns_events.read()
     assert len(_missed(events)) == 1
     assert repaired_kinds(events) == ["entry_missing"]
@@ -99,7 +100,8 @@ def test_a_run_that_happened_is_not_missed(api: Api, sns_events: Any) -> None:
         }
     )
     report = run_pass(expected + GRACE + timedelta(seconds=1))
-    assert report.missed == 0 and report.repairs == {"stale_next_run": 1}
+    assert report.missed == 0
+    assert report.repairs == {"stale_next_run": 1}
     assert _missed(sns_events.read()) == []
 
 
@@ -120,16 +122,17 @@ def test_a_paused_schedule_is_never_missed(api: Api, sns_events: Any) -> None:
     expected = parse(created["next_run_at"])
     assert api.request("pause", path=f"/schedules/{created['id']}/pause", body={}).status == 200
     report = run_pass(expected + GRACE + timedelta(days=1))
-    assert report.due == 0 and report.missed == 0
+    assert report.due == 0
+    assert report.missed == 0
 
 
 def test_handler_runs_a_pass_and_a_sweep(api: Api) -> None:
     from reconciler_handler import lambda_handler
-
     from tests.integration.api.conftest import FakeContext
 
     create(api)
     assert lambda_handler({"mode": "pass"}, FakeContext())["mode"] == "pass"
     swept = lambda_handler({"mode": "sweep"}, FakeContext())
-    assert swept["mode"] == "sweep" and swept["entries"] == 1
+    assert swept["mode"] == "sweep"
+    assert swept["entries"] == 1
     assert lambda_handler(None, FakeContext())["mode"] == "pass"

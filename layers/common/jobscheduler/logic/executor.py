@@ -31,8 +31,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from jobscheduler.dal import executions as records
 from jobscheduler.dal import keys, runs
-from jobscheduler.gateways.scheduler_cleanup import try_delete_scheduler_entries, try_publish
 from jobscheduler.dal.backfill_fence import fence as backfill_fence
+from jobscheduler.gateways.scheduler_cleanup import try_delete_scheduler_entries, try_publish
 from jobscheduler.logic.auto_pause import due as auto_pause_due
 from jobscheduler.logic.auto_pause import pause as auto_pause
 from jobscheduler.logic.runner import RunContext, TaskOutcome, run_task
@@ -157,7 +157,9 @@ def execute(
         return _skip(payload.tenant, base, reason, schedule, now)
 
     lease_until = now + timedelta(milliseconds=remaining_ms)
-    if trigger == Trigger.BACKFILL and not backfill_fence(payload.tenant, payload.schedule_id, base.id):
+    if trigger == Trigger.BACKFILL and not backfill_fence(
+        payload.tenant, payload.schedule_id, base.id
+    ):
         # The scheduled path ran (or is running) this fire: never twice.
         metrics.add_metric(name="Duplicates", unit=MetricUnit.Count, value=1)
         return RunSummary(base.id, "DUPLICATE", detail="duplicate_finished")

@@ -99,6 +99,7 @@ def _sweep_one(name: str, now: datetime, report: SweepReport) -> None:
         metrics.add_metric(name="Repairs", unit=MetricUnit.Count, value=1)
         logger.warning("orphan entry deleted", extra={"entry": name})
         return
-    if raw is not None and (index.DUE_PK not in raw or detail.get("State") != expected):
+    state = detail.get("State") if detail else None
+    if raw is not None and (index.DUE_PK not in raw or state != expected):
         index.mark_for_check(tenant, schedule_id, now)
         report.queued_for_check += 1

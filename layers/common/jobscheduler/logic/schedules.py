@@ -75,7 +75,14 @@ TIMING_FIELDS = frozenset(
 _COMPILE_FIELDS = frozenset({"schedule", "timezone", "start_at", "end_at"})
 # PATCH may clear these with null; the others always have a value.
 _NULLABLE_FIELDS = frozenset(
-    {"description", "start_at", "end_at", "max_runs", "missed_run_grace_seconds", "pause_after_failures"}
+    {
+        "description",
+        "start_at",
+        "end_at",
+        "max_runs",
+        "missed_run_grace_seconds",
+        "pause_after_failures",
+    }
 )
 # If-Match: 3, "3" or W/"3".
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
