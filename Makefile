@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/functions/api:$(CURDIR)/f
 export AWS_DEFAULT_REGION ?= us-east-1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck template-check pytest bench bench-quick invoke build validate lock clean
+.PHONY: help run test lint typecheck template-check pytest bench bench-quick redrive invoke build validate lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -41,7 +41,7 @@ lint: $(VENV)/.installed ## ruff
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed ## mypy (strict)
-	$(VENV)/bin/mypy layers/common functions local tests bench cli
+	$(VENV)/bin/mypy layers/common functions local tests bench cli ops
 
 template-check: $(VENV)/.installed $(TOOLS)/.installed ## SAM transform, sam validate --lint, cfn-lint and checkov on template.yaml (offline, no credentials)
 	@# `sam validate` without lint runs the real SAM transform (cfn-lint only checks SAM schemas); samconfig.toml
@@ -59,6 +59,10 @@ bench: $(VENV)/.installed ## Benchmarks; figures to stdout and bench/results.jso
 
 bench-quick: $(VENV)/.installed ## Every benchmark at a small scale (CI): must run, figures not judged
 	BENCH_QUICK=1 $(PY) -m bench
+
+redrive: $(VENV)/.installed ## Re-deliver the DLQ to the executor; reports ran/duplicate/failed again: make redrive STACK=name
+	$(PY) -m ops.redrive --queue-url "$$(aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs[?OutputKey=='DeadLetterQueueUrl'].OutputValue" --output text)" \
+		--function "$$(aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs[?OutputKey=='ExecutorFunctionArn'].OutputValue" --output text)"
 
 invoke: $(VENV)/.installed ## Run one function with one event against the local stack: make invoke FN=ApiFunction EVENT=events/create.json
 	$(PY) -m local.invoke $(FN) $(EVENT)
