@@ -112,7 +112,7 @@ def redrive(
                 continue
             try:
                 answer = invoke(payload)
-            except Exception as exc:  # an operator tool: report, keep the message
+            except Exception as exc:  # noqa: BLE001 (any failure: report it, keep the message)
                 answer = {"status": "ERROR", "detail": f"{type(exc).__name__}: {exc}"}
             if _classify(report, payload, answer):
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     report = redrive(
         args.queue_url, lambda_invoker(args.function), max_messages=args.max, dry_run=args.dry_run
     )
-    print(json.dumps(report.as_dict()))
+    sys.stdout.write(json.dumps(report.as_dict()) + "\n")
     return 1 if report.failed_again else 0
 
 
