@@ -170,6 +170,7 @@ def _figures(name: str, summary: CallSummary) -> Figures:
         f"cost.{name}.task_calls": summary.task_calls,
         f"cost.{name}.ddb_read_units": summary.ddb_read_units,
         f"cost.{name}.ddb_write_units": summary.ddb_write_units,
+        f"cost.{name}.ddb_index_write_units": summary.ddb_index_write_units,
     }
 
 

@@ -210,6 +210,8 @@ class Call:
     # DynamoDB only: request units this call would consume, estimated from item sizes.
     read_units: float = 0.0
     write_units: float = 0.0
+    # Global secondary index writes the same call causes (billed as write units too).
+    index_write_units: float = 0.0
     scanned_count: int | None = None
     # Wall time inside botocore for this call (serialization, moto's emulation, parsing).
     seconds: float = 0.0
@@ -305,26 +307,32 @@ class CallCounter:
 
     # DynamoDB request units: estimated from the stored items' sizes in moto's backend
     # (moto does not compute ConsumedCapacity from sizes; it always answers 1.0).
-    def _sizes_before(self, service: str, operation: str, params: dict[str, Any]) -> list[int]:
+    def _sizes_before(
+        self, service: str, operation: str, params: dict[str, Any]
+    ) -> list[dict[str, Any] | None]:
         if not self.measure_units or service != "dynamodb":
             return []
-        return [moto_item_size(table, key) for table, key in _written_keys(operation, params)]
+        return [moto_item_attrs(table, key) for table, key in _written_keys(operation, params)]
 
-    def _units(self, call: Call, before: list[int], result: Any) -> None:
+    def _units(self, call: Call, before: list[dict[str, Any] | None], result: Any) -> None:
         if not self.measure_units or call.service != "dynamodb":
             return
         op, params = call.operation, call.params
         with contextlib.suppress(Exception):
             if op in WRITE_OPERATIONS:
                 written = _written_keys(op, params)
-                after = [moto_item_size(table, key) for table, key in written]
+                after = [moto_item_attrs(table, key) for table, key in written]
                 per_item = 2 if op == "TransactWriteItems" else 1
                 units = 0.0
-                for size_before, size_after in zip(before, after, strict=True):
+                indexes = 0.0
+                for (table, _), old, new in zip(written, before, after, strict=True):
                     # A write costs by the larger of the old and new item (1 KB units);
                     # a failed conditional write still consumes units.
-                    units += per_item * max(1, -(-max(size_before, size_after) // 1024))
+                    sizes = [typed_item_size(i) for i in (old, new) if i is not None] or [0]
+                    units += per_item * max(1, -(-max(sizes) // 1024))
+                    indexes += per_item * index_write_units(table, old, new)
                 call.write_units = units or float(per_item)
+                call.index_write_units = indexes
             elif op in READ_OPERATIONS and result is not None:
                 consistent = bool(params.get("ConsistentRead"))
                 factor = (1.0 if consistent else 0.5) * (2 if op == "TransactGetItems" else 1)
@@ -423,6 +431,56 @@ def moto_item_size(table_name: str, key: dict[str, Any]) -> int:
     return int(item.size()) if item is not None else 0
 
 
+def moto_item_attrs(table_name: str, key: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored item with this key in moto's in-process backend (typed), or None."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    table = dynamodb_backends[ACCOUNT_ID][REGION].get_table(table_name)
+    hash_value = DynamoType(_typed(key[table.hash_key_attr]))
+    range_value = DynamoType(_typed(key[table.range_key_attr])) if table.range_key_attr else None
+    item = table.get_item(hash_value, range_value)
+    if item is None:
+        return None
+    attrs: dict[str, Any] = item.to_json()["Attributes"]
+    return attrs
+
+
+def index_write_units(
+    table_name: str, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> int:
+    """Write units the table's global secondary indexes consume for a write that turned
+    ``before`` into ``after`` (DynamoDB's rules, for our ALL projections): an item that
+    is (or was) in an index and changed costs an index write of its size; a changed
+    index key costs a delete and a put. A refused write changes nothing and costs none."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    if before == after:
+        return 0
+    table = dynamodb_backends[ACCOUNT_ID][REGION].get_table(table_name)
+
+    def kb(item: dict[str, Any]) -> int:
+        return max(1, -(-typed_item_size(item) // 1024))
+
+    units = 0
+    for index in table.global_indexes:
+        names = [part["AttributeName"] for part in index.schema]
+        was = before is not None and all(n in before for n in names)
+        now = after is not None and all(n in after for n in names)
+        if was and now:
+            assert before is not None
+            assert after is not None
+            moved = any(before[n] != after[n] for n in names)
+            units += kb(before) + kb(after) if moved else max(kb(before), kb(after))
+        elif now:
+            assert after is not None
+            units += kb(after)
+        elif was:
+            assert before is not None
+            units += kb(before)
+    return units
+
+
 @dataclass
 class CallSummary:
     """Per-run AWS usage, classified the way the budget of issue 7 counts it."""
@@ -431,6 +489,7 @@ class CallSummary:
     ddb_writes: int = 0
     ddb_read_units: float = 0.0
     ddb_write_units: float = 0.0
+    ddb_index_write_units: float = 0.0
     sns_lifecycle_publishes: int = 0
     task_calls: int = 0
     other: Counter[str] = field(default_factory=Counter)
@@ -451,6 +510,7 @@ def classify(calls: list[Call], *, lifecycle_topic_arn: str) -> CallSummary:
         elif call.service == "dynamodb" and call.operation in WRITE_OPERATIONS:
             summary.ddb_writes += 1
             summary.ddb_write_units += call.write_units
+            summary.ddb_index_write_units += call.index_write_units
         elif call.service == "sns" and call.operation in ("Publish", "PublishBatch"):
             if call.params.get("TopicArn") == lifecycle_topic_arn:
                 summary.sns_lifecycle_publishes += len(
@@ -511,7 +571,8 @@ def dollars_per_million(
     """Dollars per million executions, by component. Lambda bills duration in 1 ms steps."""
     billed_seconds = max(1, -(-duration_ms // 1)) / 1000
     parts = {
-        "dynamodb": summary.ddb_write_units * PRICES["dynamodb_per_million_wru"]
+        "dynamodb": (summary.ddb_write_units + summary.ddb_index_write_units)
+        * PRICES["dynamodb_per_million_wru"]
         + summary.ddb_read_units * PRICES["dynamodb_per_million_rru"],
         "sns": (summary.sns_lifecycle_publishes + task_publishes)
         * PRICES["sns_per_million_publishes"],
@@ -598,8 +659,10 @@ def _moto_scan_note(kind: str) -> Callable[[Figures], str]:
 def _http_cost_note(figures: Figures) -> str:
     fixed = figures.get("cost.http.usd_per_million.without_duration")
     return (
-        f"the counted calls alone cost ${fixed}/M (3 WRU, 1 RRU, 1 publish, Scheduler, "
-        f"Lambda's request fee), so any billed duration exceeds $3.70; the duration here, "
+        f"the counted calls alone cost ${fixed}/M: 3 WRU on the table plus "
+        f"{figures.get('cost.http.ddb_index_write_units')} on its indexes (GSI1 holds every "
+        f"schedule item, GSI2 every execution record, both ALL-projected), 1 RRU, 1 publish, "
+        f"Scheduler, Lambda's request fee; the duration here, "
         f"{figures.get('cost.http.warm_duration_ms')} ms, is measured in-process against moto "
         f"(an upper bound; see docs/benchmarks.md)"
     )

@@ -10,10 +10,12 @@ codes from the catalog (jobscheduler.errors), and the package version.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
 
 from jobscheduler import __version__
 from jobscheduler.errors import (
@@ -152,4 +154,8 @@ class ApiResolver(APIGatewayHttpResolver):
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPI:
         generated = super().get_openapi_schema(**kwargs)
         document = generated.model_dump(mode="json", by_alias=True, exclude_none=True)
+        # Imported here: Powertools' OpenAPI models cost ~100 ms of cold start that only
+        # /openapi.json and /docs need.
+        from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
+
         return OpenAPI.model_validate(complete(document))
