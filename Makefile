@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 TOOLS := .venv-tools
 PY := $(VENV)/bin/python
+# The venv step installs the project (`pip install -e .`), so nothing needs PYTHONPATH.
+# It stays for checkouts that share one venv: each still imports its own files first.
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/functions/api:$(CURDIR)/functions/executor:$(CURDIR)/functions/reconciler:$(CURDIR)
 # The tests and the local stack never need real credentials.
 export AWS_DEFAULT_REGION ?= us-east-1
@@ -16,11 +18,13 @@ export AWS_DEFAULT_REGION ?= us-east-1
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt cli/pyproject.toml
+$(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt pyproject.toml cli/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@# The project itself, editable: `python -m local` works from any shell, no PYTHONPATH.
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@# The `jobsched` command (cli/), editable: its dependencies are pinned above.
 	$(PY) -m pip install --quiet --no-deps -e ./cli
 	touch $@
@@ -64,8 +68,8 @@ redrive: $(VENV)/.installed ## Re-deliver the DLQ to the executor; reports ran/d
 	$(PY) -m ops.redrive --queue-url "$$(aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs[?OutputKey=='DeadLetterQueueUrl'].OutputValue" --output text)" \
 		--function "$$(aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs[?OutputKey=='ExecutorFunctionArn'].OutputValue" --output text)"
 
-invoke: $(VENV)/.installed ## Run one function with one event against the local stack: make invoke FN=ApiFunction EVENT=events/create.json
-	$(PY) -m local.invoke $(FN) $(EVENT)
+invoke: $(VENV)/.installed ## Run one function with one event against the local stack: make invoke FN=ApiFunction EVENT=events/api-create.json (SCHEDULE=sch_... for the other samples)
+	$(PY) -m local.invoke $(FN) $(EVENT) $(if $(SCHEDULE),--schedule-id $(SCHEDULE)) $(if $(EXECUTION),--execution-id $(EXECUTION))
 
 build: $(TOOLS)/.installed ## sam build for arm64/python3.13 (needs python3.13 on PATH; pyenv: PYENV_VERSION=3.13.0)
 	PYENV_VERSION=$${PYENV_VERSION:-3.13.0} SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam build --template template.yaml

@@ -1,4 +1,9 @@
-"""`python -m local` (`make run`): the whole stack on this machine, no Docker."""
+"""`python -m local` (`make run`): the whole stack on this machine, no Docker.
+
+Signals are handled and the ports checked before anything heavy is imported: a busy
+port is reported in a fraction of a second, and SIGINT or SIGTERM stops the stack at
+any moment, startup included.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,46 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from local.app import LocalStack, Options, log
-from local.resources import DEFAULT_STACK
+from local.options import DEFAULT_STACK, Options, PortUnavailableError, check_ports
+
+# A stop that takes longer than this (an invocation that does not end, a lock held by
+# the interrupted startup) is cut short: the state file was saved as it changed.
+STOP_GRACE_S = 10.0
+
+
+class StopRequestedError(BaseException):
+    """Raised in the main thread by a signal during startup. A BaseException, so that no
+    `except Exception` on the way swallows it."""
+
+
+class Signals:
+    """SIGINT and SIGTERM: the first asks for a stop (during startup by interrupting it),
+    a second one, or a stop that overruns STOP_GRACE_S, exits at once."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.starting = True
+
+    def install(self) -> None:
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        if self.stop.is_set():
+            _exit_now(f"second {signal.Signals(signum).name}: exiting without waiting")
+        self.stop.set()
+        timer = threading.Timer(
+            STOP_GRACE_S, _exit_now, args=(f"stop took over {STOP_GRACE_S:.0f}s: exiting now",)
+        )
+        timer.daemon = True
+        timer.start()
+        if self.starting:
+            raise StopRequestedError(signum)
+
+
+def _exit_now(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+    os._exit(1)
 
 
 def _port(name: str, default: int) -> int:
@@ -125,25 +168,43 @@ def parse_args(argv: list[str] | None = None) -> Options:
 
 
 def main(argv: list[str] | None = None) -> int:
+    signals = Signals()
+    signals.install()
     options = parse_args(argv)
-    stopping = threading.Event()
-
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    stack = LocalStack(options)
     try:
+        check_ports(options)
+    except PortUnavailableError as exc:
+        signals.starting = False
+        print(f"cannot start the local stack: {exc.strerror}", file=sys.stderr, flush=True)
+        return 1
+    ports = ", ".join(f"{what} :{port}" for what, port, _, _ in options.listeners())
+    print(f"starting the local stack ({ports})...", file=sys.stderr, flush=True)
+    stack = None
+    try:
+        from local.app import LocalStack  # boto3, moto and the handlers: seconds
+
+        stack = LocalStack(options)
         stack.start()
-    except OSError as exc:
-        print(f"cannot start the local stack: {exc}", file=sys.stderr)
-        stack.stop()
+        signals.starting = False
+    except StopRequestedError:
+        signals.starting = False
+        print("stopping during startup...", file=sys.stderr, flush=True)
+        if stack is not None:
+            stack.stop()
+        return 0
+    except OSError as exc:  # e.g. a port taken between the check and the bind
+        signals.starting = False
+        reason = exc.strerror if isinstance(exc, PortUnavailableError) else exc
+        print(f"cannot start the local stack: {reason}", file=sys.stderr, flush=True)
+        if stack is not None:
+            stack.stop()
         return 1
     print(stack.banner(), flush=True)
     # Event.wait with a timeout keeps the main thread responsive to signals.
-    while not stopping.wait(0.5):
+    while not signals.stop.wait(0.5):
         pass
+    from local.app import log
+
     log("stopping...")
     stack.stop()
     log("stopped")
@@ -151,4 +212,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # Everything is stopped and saved: skip the interpreter's teardown of moto's and
+    # boto3's object graphs, which alone took seconds on a busy machine.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

@@ -9,10 +9,9 @@ import sys
 import threading
 import time
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 
@@ -21,10 +20,20 @@ from local.functions import FunctionRegistry, merged_environment
 from local.http_api import ApiServer, api_config_from_template
 from local.lambda_api import LambdaApiServer
 from local.moto_server import MotoServer, point_boto3_at
+from local.options import Options as Options  # re-exported: tests build stacks from it
+from local.options import PortUnavailableError, port_problem
 from local.periodic import PeriodicRunner, periodic_events
-from local.resources import DEFAULT_STACK, Stack, plan, provision
+from local.resources import Stack, plan, provision
 from local.scheduler_emulator import SchedulerEmulator
 from local.state import StateStore
+
+_Server = TypeVar("_Server")
+
+# Methods that never change state (a write behind one would still be saved with the
+# next change, and at stop).
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# How long a snapshot waits for running invocations to end before it tries again later.
+_QUIET_TIMEOUT_S = 2.0
 
 # Lambda's runtime sets these; Powertools and the handlers read some of them.
 _RUNTIME_ENV = {
@@ -32,24 +41,6 @@ _RUNTIME_ENV = {
     # No X-Ray daemon locally; EMF metrics would flood the console (see --verbose).
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
-
-
-@dataclass
-class Options:
-    moto_port: int = 5000
-    api_port: int = 3000
-    lambda_port: int = 3001
-    endpoint_url: str | None = None
-    state_file: Path | None = None
-    allow_loopback_targets: bool = True
-    subscribe_http: list[str] = field(default_factory=list)
-    verbose: bool = False
-    stack_name: str = DEFAULT_STACK
-    save_interval_s: float = 10.0
-    print_events: bool = True
-    parameters: dict[str, str] = field(default_factory=dict)
-    # Run the functions' own schedules (the reconciler's) this often instead.
-    periodic_every_s: float | None = None
 
 
 def setup_environment(stack: Stack, *, allow_loopback: bool, verbose: bool) -> dict[str, str]:
@@ -104,6 +95,12 @@ class LocalStack:
         self.store: StateStore | None = None
         self._threads: list[threading.Thread] = []
         self._saver_stop = threading.Event()
+        self._changed = threading.Event()
+        self._last_saved: str | None = None
+        # Set once startup completed: a stop before that must not overwrite the state
+        # file with a half-restored stack.
+        self._ready = False
+        self.saves = 0
         self.startup_s = 0.0
 
     @property
@@ -117,7 +114,7 @@ class LocalStack:
         opts = self.options
         if not opts.endpoint_url:
             self.moto = MotoServer(opts.moto_port)
-            self.moto.start()
+            _bind("moto", opts.moto_port, "--moto-port", "MOTO_PORT", self.moto.start)
         point_boto3_at(self.endpoint_url, f"http://127.0.0.1:{opts.lambda_port}")
         stack = self.stack = plan(opts.stack_name, opts.parameters)
         ensure_resources(stack)
@@ -147,7 +144,19 @@ class LocalStack:
                     f"{len(data.get('schedules', []))} schedule entries"
                 )
 
-        registry = self.registry = FunctionRegistry(stack)
+        # The API runs one request at a time (its resolver keeps the request on the app
+        # object); the executor's runs depend on their payload alone, so they run side
+        # by side as in Lambda and a slow target never delays another schedule's fire.
+        # A snapshot waits for the API's invocations (short; their transitions pair an
+        # item with its entries), not for the executor's: a run can last minutes, and
+        # one caught midway is what a crash there would leave, which the executor's
+        # claims are built to take over.
+        registry = self.registry = FunctionRegistry(
+            stack,
+            on_invoked=self._on_invoked,
+            gated=("ApiFunction",),
+            concurrent=("ExecutorFunction",),
+        )
         for logical in registry.specs:
             try:
                 registry.handler(logical)  # import now: the first request should not pay
@@ -173,19 +182,32 @@ class LocalStack:
             log=log,
             anchors=emulator_state["anchors"],
             last_fired=emulator_state["last_fired"],
+            on_change=self._changed.set,
         )
-        self.lambda_api = LambdaApiServer(
-            ("127.0.0.1", opts.lambda_port), registry, access_log=opts.verbose
+        self.lambda_api = _bind(
+            "Lambda API",
+            opts.lambda_port,
+            "--lambda-port",
+            "LAMBDA_PORT",
+            lambda: LambdaApiServer(
+                ("127.0.0.1", opts.lambda_port), registry, access_log=opts.verbose
+            ),
         )
         # The stage and routes API Gateway will have: template.yaml's, not the Stage
         # parameter (StageName is $default, so paths carry no prefix).
         api_config = api_config_from_template(stack.template, stack.resolver)
-        self.api = ApiServer(
-            ("127.0.0.1", opts.api_port),
-            lambda event: registry.invoke("ApiFunction", event),
-            stage=api_config.stage,
-            routes=api_config.routes,
-            access_log=opts.verbose,
+        self.api = _bind(
+            "HTTP API",
+            opts.api_port,
+            "--api-port",
+            "API_PORT",
+            lambda: ApiServer(
+                ("127.0.0.1", opts.api_port),
+                lambda event: registry.invoke("ApiFunction", event),
+                stage=api_config.stage,
+                routes=api_config.routes,
+                access_log=opts.verbose,
+            ),
         )
         self.emulator.start()
         self.periodic = PeriodicRunner(
@@ -207,6 +229,7 @@ class LocalStack:
             saver = threading.Thread(target=self._save_loop, name="state-saver", daemon=True)
             saver.start()
             self._threads.append(saver)
+        self._ready = True
         self.startup_s = time.perf_counter() - began
 
     def banner(self) -> str:
@@ -230,27 +253,70 @@ class LocalStack:
         ]
         return "\n".join(lines)
 
-    def _save_loop(self) -> None:
-        while not self._saver_stop.wait(self.options.save_interval_s):
-            self.save()
+    def _on_invoked(self, logical_id: str, event: Any) -> None:
+        if logical_id == "ApiFunction" and isinstance(event, dict):
+            method = (event.get("requestContext") or {}).get("http", {}).get("method", "")
+            if str(method).upper() in _READ_METHODS:
+                return
+        self._changed.set()
 
-    def save(self) -> None:
-        if self.store is None or self.emulator is None:
-            return
+    def _save_loop(self) -> None:
+        """Save after each change, coalescing the changes of the next save_delay_s: the
+        file is at most about that (plus one snapshot) behind the stack."""
+        if self.store is not None:
+            # moto builds its SSM store on first use (~2 s): pay that here, not while a
+            # snapshot holds invocations back.
+            self.store.warm_up()
+        while not self._saver_stop.is_set():
+            if not self._changed.wait(0.5):
+                continue
+            if self._saver_stop.wait(self.options.save_delay_s):
+                return
+            self._changed.clear()
+            if not self.save():
+                self._changed.set()  # not saved this time: try again
+
+    def save(self, quiet_timeout_s: float = _QUIET_TIMEOUT_S) -> bool:
+        """Write one consistent snapshot (taken while no invocation runs) if it differs
+        from the last one written. False if it could not be taken or written."""
+        if self.store is None or self.emulator is None or self.registry is None:
+            return False
         try:
-            self.store.save(self.emulator.persistent_state())
+            with self.registry.gate.quiet(quiet_timeout_s) as quiet:
+                if not quiet:
+                    return False
+                snapshot = self.store.snapshot(self.emulator.persistent_state())
+            content = self.store.dumps(snapshot)
+            if content != self._last_saved:
+                self.store.write(content)
+                self._last_saved = content
+                self.saves += 1
+            return True
         except Exception as exc:
             log(f"state save failed: {type(exc).__name__}: {exc}")
+            return False
 
     def stop(self) -> None:
-        """Stop taking requests, let running work finish, save the state, stop moto."""
+        """Stop taking requests, save the state, let running work finish, stop moto."""
         self._saver_stop.set()
-        for server in (self.api, self.lambda_api):
-            if server is not None:
-                server.shutdown()
-                server.server_close()
+        if self.printer is not None:
+            self.printer.stop(wait=False)  # its long poll ends while the rest stops
+        servers = [server for server in (self.api, self.lambda_api) if server is not None]
+        # Each shutdown waits for its loop's next poll: wait for them together.
+        stoppers = [threading.Thread(target=server.shutdown) for server in servers]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper, server in zip(stoppers, servers, strict=True):
+            stopper.join()
+            server.server_close()
+        # Saved before waiting for running work, which may outlast the stop's grace
+        # period; saved again after it if it ends in time.
+        if self.store is not None and self._ready:
+            self.save()
         if self.periodic is not None:
             self.periodic.stop()
+        if self.registry is not None:
+            self.registry.close()  # queued invocations give up; running ones finish
         if self.emulator is not None:
             self.emulator.stop()
         if self.lambda_api is not None:
@@ -259,8 +325,16 @@ class LocalStack:
             self.printer.stop()
         for thread in self._threads:
             thread.join(5)
-        if self.store is not None:
+        if self.store is not None and self._ready:
             self.save()
             log(f"state saved to {self.options.state_file}")
         if self.moto is not None:
             self.moto.stop()
+
+
+def _bind(what: str, port: int, option: str, env: str, start: Callable[[], _Server]) -> _Server:
+    """Run start() (which binds `port`); a busy port becomes a message naming it."""
+    try:
+        return start()
+    except OSError as exc:
+        raise PortUnavailableError(exc.errno, port_problem(what, port, option, env, exc)) from exc

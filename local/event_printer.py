@@ -94,9 +94,9 @@ class EventPrinter:
         self._thread = threading.Thread(target=self._loop, name="event-printer", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
         self._stop.set()
-        if self._thread is not None:
+        if wait and self._thread is not None:
             self._thread.join(5)
 
     def poll_once(self, wait_s: int = 1) -> int:

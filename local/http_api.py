@@ -19,17 +19,29 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from local import sigv4
+from local.functions import StackStoppingError, TooManyRequestsError
 from local.template import ACCOUNT_ID, Resolver, load_template, resources_of_type
 
 API_ID = "local000api"
 DEFAULT_STAGE = "$default"  # API Gateway's stage without a path prefix
 DEFAULT_CLAIMS: dict[str, str] = {"sub": "local"}
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+# HTTP API's quota on the request line plus the header values, together.
+MAX_REQUEST_LINE_AND_HEADERS = 10240
+# The methods an HTTP API route key can name (ANY stands for these): API Gateway routes
+# no other method, so TRACE, CONNECT and the like find no route.
+ROUTABLE_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+# What the stdlib would answer with an HTML page, as the gateway's JSON instead: an
+# unknown method (the stdlib's 501) finds no route, hence API Gateway's 404.
+_GATEWAY_ERRORS: dict[int, HTTPStatus] = {
+    HTTPStatus.NOT_IMPLEMENTED: HTTPStatus.NOT_FOUND,
+}
 
 Invoke = Callable[[dict[str, Any]], Any]
 
@@ -331,14 +343,43 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.access_log:
             sys.stderr.write(f"api {self.address_string()} {format % args}\n")
 
-    def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's protocol errors (unknown method, request line or headers too long,
+        malformed request line) as API Gateway's JSON, never an HTML page."""
+        self.close_connection = True
+        # A request line the stdlib takes for HTTP/0.9 would get a body without status
+        # line or headers; answer as HTTP/1.1 (API Gateway speaks no 0.9).
+        self.request_version = self.protocol_version
+        self._gateway_error(_GATEWAY_ERRORS.get(code, HTTPStatus(code)))
+
+    def _gateway_error(self, status: HTTPStatus, headers: Sequence[tuple[str, str]] = ()) -> None:
+        body = json.dumps({"message": status.phrase}, separators=(",", ":")).encode()
+        self._send(int(status), [("Content-Type", "application/json"), *headers], body)
+
+    def _refusal(self) -> tuple[HTTPStatus, int]:
+        """What API Gateway refuses before invoking anything: (status, body length); the
+        status is 200 when the request may go on."""
+        if self.command not in ROUTABLE_METHODS:  # methods are case-sensitive
+            return HTTPStatus.NOT_FOUND, 0
+        if len(self.requestline) > MAX_REQUEST_LINE_AND_HEADERS:
+            return HTTPStatus.REQUEST_URI_TOO_LONG, 0
+        size = len(self.requestline) + sum(len(value) for value in self.headers.values())
+        if size > MAX_REQUEST_LINE_AND_HEADERS:
+            return HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, 0
+        raw_length = (self.headers.get("Content-Length") or "0").strip()
+        if not raw_length.isascii() or not raw_length.isdigit():
+            return HTTPStatus.BAD_REQUEST, 0
+        length = int(raw_length)
         if length > MAX_BODY_BYTES:
-            self._send(
-                413,
-                [("Content-Type", "application/json")],
-                b'{"message":"Request Entity Too Large"}',
-            )
+            return HTTPStatus.REQUEST_ENTITY_TOO_LARGE, 0
+        return HTTPStatus.OK, length
+
+    def _handle(self) -> None:
+        refused, length = self._refusal()
+        if refused != HTTPStatus.OK:
+            # The body (if any) is not read: the connection cannot be reused.
+            self.close_connection = True
+            self._gateway_error(refused)
             return
         body = self.rfile.read(length) if length else b""
         try:
@@ -363,6 +404,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             result = self.server.invoke(event)
             status, headers, data = map_response(result)
+        except (TooManyRequestsError, StackStoppingError) as exc:
+            print(f"api {self.command} {self.path}: {exc}", file=sys.stderr)
+            status, headers = 503, [("Content-Type", "application/json")]
+            data = b'{"message":"Service Unavailable"}'
         except Exception:
             # API Gateway's answer when the integration fails; the traceback goes to
             # the console, as it would to CloudWatch.
@@ -388,9 +433,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, CONNECT, PROPFIND...) gets the gateway's answer too
+        # (the stdlib looks up do_<METHOD> and would send its own 501 page).
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
+
 
 class ApiServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when many clients connect at
+    # once (60 parallel requests did).
+    request_queue_size = 128
 
     def __init__(
         self,

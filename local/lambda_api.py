@@ -18,7 +18,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from local.functions import FunctionNotFoundError, FunctionRegistry, error_payload
+from local.functions import (
+    FunctionNotFoundError,
+    FunctionRegistry,
+    StackStoppingError,
+    TooManyRequestsError,
+    error_payload,
+)
 
 PATH_PREFIX = "/2015-03-31/functions/"
 PATH_SUFFIX = "/invocations"
@@ -60,8 +66,18 @@ class _Handler(BaseHTTPRequestHandler):
             },
         )
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # The stdlib's protocol errors in AWS's error shape, not an HTML page.
+        self.close_connection = True
+        self._error(code, "UnknownOperationException", message or f"HTTP {code}")
+
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+        raw_length = (self.headers.get("Content-Length") or "0").strip()
+        if not raw_length.isascii() or not raw_length.isdigit():
+            self.close_connection = True
+            self._error(400, "InvalidRequestContentException", "invalid Content-Length")
+            return
+        length = int(raw_length)
         raw = self.rfile.read(length) if length else b""
         path = urlsplit(self.path).path
         if not (path.startswith(PATH_PREFIX) and path.endswith(PATH_SUFFIX)):
@@ -104,6 +120,9 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {"X-Amz-Executed-Version": "$LATEST"}
         try:
             result = registry.invoke(spec.logical_id, event, request_id)
+        except TooManyRequestsError as exc:
+            self._error(429, TooManyRequestsError.code, str(exc))
+            return
         except Exception as exc:
             headers["X-Amz-Function-Error"] = "Unhandled"
             self._json(200, error_payload(exc, request_id), headers)
@@ -113,6 +132,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class LambdaApiServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when many clients connect at
+    # once (60 parallel requests did).
+    request_queue_size = 128
 
     def __init__(
         self,
@@ -135,6 +157,8 @@ class LambdaApiServer(ThreadingHTTPServer):
         for attempt in range(ASYNC_RETRIES + 1):
             try:
                 self.registry.invoke(logical_id, event, request_id)
+                return
+            except StackStoppingError:
                 return
             except Exception as exc:
                 print(

@@ -5,8 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from local.template import REGION
 
@@ -20,11 +26,16 @@ FAKE_CREDENTIALS = {
 
 
 class MotoServer:
-    """ThreadedMotoServer bound to 127.0.0.1 (never 0.0.0.0: it accepts any credentials)."""
+    """moto's WSGI app on 127.0.0.1 (never 0.0.0.0: it accepts any credentials).
+
+    Not moto's ThreadedMotoServer: it binds in its thread and waits for it without a
+    timeout, so a busy port made startup hang. Here the socket is bound in the caller's
+    thread (a busy port raises OSError at once) and only serving runs in a thread."""
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
         # Werkzeug logs every request at INFO; the console is for lifecycle events.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
@@ -33,18 +44,21 @@ class MotoServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        if port_in_use(self.port):
-            raise OSError(f"port {self.port} is in use (set MOTO_PORT or --endpoint-url)")
-        self._server.start()
+        app = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server(
+            "127.0.0.1", self.port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.1,), name="moto", daemon=True
+        )
+        self._thread.start()
 
     def stop(self) -> None:
-        self._server.stop()
-
-
-def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(5)
 
 
 def free_port() -> int:

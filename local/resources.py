@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 
+from local.options import DEFAULT_STACK as DEFAULT_STACK  # re-exported: callers import it here
 from local.template import (
     ACCOUNT_ID,
     REGION,
@@ -24,7 +25,6 @@ from local.template import (
     resources_of_type,
 )
 
-DEFAULT_STACK = "job-scheduler-local"
 FUNCTION_TYPE = "AWS::Serverless::Function"
 
 

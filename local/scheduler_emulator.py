@@ -149,6 +149,7 @@ class SchedulerEmulator:
         log: Log | None = None,
         anchors: dict[str, datetime] | None = None,
         last_fired: dict[str, datetime] | None = None,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
         if next_runs is None:
             from jobscheduler.expressions import next_runs as engine
@@ -162,6 +163,8 @@ class SchedulerEmulator:
         self.refresh_s = refresh_s
         self.retry_scale_s = retry_scale_s
         self.log: Log = log or (lambda _msg: None)
+        # Told when the emulator itself changes what the state file keeps (a deletion).
+        self.on_change: Callable[[], None] = on_change or (lambda: None)
         # rate() anchors that must survive a restart (a restored entry gets a new
         # CreationDate) and the last scheduled time fired per entry.
         self.anchors: dict[str, datetime] = dict(anchors or {})
@@ -390,6 +393,8 @@ class SchedulerEmulator:
             self._complete(entry)
 
     def _failed(self, entry: Entry, job: _Job, payload: str, exc: Exception) -> None:
+        if self._stop.is_set():
+            return  # the stack is stopping: not the target's failure, nothing to dead-letter
         policy = entry.target.get("RetryPolicy") or {}
         max_retries = int(policy.get("MaximumRetryAttempts", 185))
         max_age = float(policy.get("MaximumEventAgeInSeconds", 86400))
@@ -457,6 +462,7 @@ class SchedulerEmulator:
         try:
             self.scheduler.delete_schedule(GroupName=entry.group, Name=entry.name)
             self.stats.deleted += 1
+            self.on_change()
         except self.scheduler.exceptions.ResourceNotFoundException:
             pass  # the executor (or the API) removed it first
         except Exception as exc:

@@ -5,6 +5,10 @@ subscriptions, the webhook signing secrets (SSM parameters under the stack's pre
 and, for the Scheduler emulator, the last fire of each entry (so a one-off does not fire
 twice) and each entry's original creation time (the rate() anchor, since a restored
 entry gets a new CreationDate). Written atomically (temp file + rename).
+
+The caller takes the snapshot while no handler runs (see local.functions.SnapshotGate),
+so items and entries are seen at one moment; a snapshot reads only the entries that
+are new or changed since the previous one, so it stays short.
 """
 
 from __future__ import annotations
@@ -79,6 +83,8 @@ class StateStore:
         self.group = group
         self.topic_arn = topic_arn
         self.secret_prefix = secret_prefix
+        # Entry name -> (ListSchedules' LastModificationDate and State, saved form).
+        self._entries: dict[str, tuple[str, dict[str, Any]]] = {}
 
     # ---- snapshot ------------------------------------------------------------------------
 
@@ -86,21 +92,7 @@ class StateStore:
         items: list[dict[str, Any]] = []
         for page in self.c["dynamodb"].get_paginator("scan").paginate(TableName=self.table_name):
             items.extend(page.get("Items", []))
-        schedules: list[dict[str, Any]] = []
-        scheduler = self.c["scheduler"]
-        for page in scheduler.get_paginator("list_schedules").paginate(GroupName=self.group):
-            for summary in page.get("Schedules", []):
-                with contextlib.suppress(scheduler.exceptions.ResourceNotFoundException):
-                    detail = scheduler.get_schedule(GroupName=self.group, Name=summary["Name"])
-                    schedules.append(
-                        {
-                            "Name": detail["Name"],
-                            "CreationDate": detail.get("CreationDate"),
-                            "StartDate": detail.get("StartDate"),
-                            "EndDate": detail.get("EndDate"),
-                            **{f: detail[f] for f in _SCHEDULE_FIELDS if detail.get(f) is not None},
-                        }
-                    )
+        schedules = self._schedules()
         subscriptions: list[dict[str, str]] = []
         for page in (
             self.c["sns"]
@@ -124,7 +116,6 @@ class StateStore:
         snapshot: dict[str, Any] = _encode(
             {
                 "version": VERSION,
-                "saved_at": datetime.now(UTC),
                 "table_items": items,
                 "schedules": schedules,
                 "sns_subscriptions": subscriptions,
@@ -137,9 +128,51 @@ class StateStore:
         )
         return snapshot
 
+    def warm_up(self) -> None:
+        """One cheap read of each service the snapshot uses, outside any snapshot."""
+        with contextlib.suppress(Exception):
+            self.c["ssm"].get_parameters_by_path(Path=self.secret_prefix, MaxResults=1)
+
+    def _schedules(self) -> list[dict[str, Any]]:
+        scheduler = self.c["scheduler"]
+        schedules: list[dict[str, Any]] = []
+        seen: dict[str, tuple[str, dict[str, Any]]] = {}
+        for page in scheduler.get_paginator("list_schedules").paginate(GroupName=self.group):
+            for summary in page.get("Schedules", []):
+                name = summary["Name"]
+                # moto stamps LastModificationDate in microseconds: a changed entry
+                # always shows a new one.
+                version = f"{summary.get('LastModificationDate')}|{summary.get('State')}"
+                cached = self._entries.get(name)
+                if cached is not None and cached[0] == version:
+                    saved = cached[1]
+                else:
+                    try:
+                        detail = scheduler.get_schedule(GroupName=self.group, Name=name)
+                    except scheduler.exceptions.ResourceNotFoundException:
+                        continue
+                    saved = {
+                        "Name": detail["Name"],
+                        "CreationDate": detail.get("CreationDate"),
+                        "StartDate": detail.get("StartDate"),
+                        "EndDate": detail.get("EndDate"),
+                        **{f: detail[f] for f in _SCHEDULE_FIELDS if detail.get(f) is not None},
+                    }
+                seen[name] = (version, saved)
+                schedules.append(saved)
+        self._entries = seen
+        return schedules
+
+    @staticmethod
+    def dumps(snapshot: dict[str, Any]) -> str:
+        return json.dumps(snapshot, indent=1, sort_keys=True)
+
     def save(self, emulator_state: dict[str, dict[str, datetime]]) -> int:
-        """Write the snapshot atomically; returns the number of bytes written."""
-        data = json.dumps(self.snapshot(emulator_state), indent=1, sort_keys=True)
+        """Snapshot and write; returns the number of bytes written."""
+        return self.write(self.dumps(self.snapshot(emulator_state)))
+
+    def write(self, data: str) -> int:
+        """Write atomically (a reader, or a crash, sees the old file or the new one)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".state-", dir=str(self.path.parent))
         try:

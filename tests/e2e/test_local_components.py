@@ -641,7 +641,14 @@ def test_emulator_plans_cron_rate_and_honours_state_and_end(aws: Any) -> None:
     now = datetime.now(UTC)
     _entry(aws, "cron-0", "cron(* * * * ? *)", ScheduleExpressionTimezone="Europe/Paris")
     _entry(aws, "rate-0", "rate(5 minutes)")
-    _entry(aws, "ended-0", "rate(5 minutes)", EndDate=now + timedelta(seconds=30))
+    # Its grid (StartDate, then every 5 minutes) has no point between now and EndDate.
+    _entry(
+        aws,
+        "ended-0",
+        "rate(5 minutes)",
+        StartDate=now - timedelta(minutes=4),
+        EndDate=now + timedelta(seconds=30),
+    )
     _entry(aws, "off-0", "cron(* * * * ? *)", State="DISABLED")
     emulator = _emulator(aws, _Recorder(), next_runs=next_runs)
     emulator.refresh()
@@ -649,8 +656,9 @@ def test_emulator_plans_cron_rate_and_honours_state_and_end(aws: Any) -> None:
     assert set(planned) == {"cron-0", "rate-0"}
     next_minute = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
     assert planned["cron-0"] == next_minute
+    # Without StartDate, Scheduler runs a rate first when it is created.
     created = emulator.index["rate-0"].created
-    assert abs((planned["rate-0"] - created).total_seconds() - 300) < 1
+    assert abs((planned["rate-0"] - created).total_seconds()) < 1
     # A pause (an update) is picked up at the next refresh: no fire stays planned.
     boto3.client("scheduler").update_schedule(
         GroupName=aws.ref("ScheduleGroup"),

@@ -251,8 +251,8 @@ class IdempotencyKeyReused(ValidationFailed):
 
 
 class ForbiddenTarget(ValidationFailed):
-    """A task (or a sequence step) aimed at the scheduler's own lifecycle topic,
-    dead-letter queue or executor function."""
+    """A task (or a sequence step) aimed at one of the scheduler's own resources (its
+    functions, lifecycle or alarm topic, dead-letter queue or table), by any spelling."""
 
     code = "forbidden_target"
 

@@ -20,6 +20,8 @@ ENV_VARS: dict[str, str] = {
     "EXECUTOR_FUNCTION_ARN": "executor_function_arn",
     "SCHEDULER_ROLE_ARN": "scheduler_role_arn",
     "DLQ_ARN": "dlq_arn",
+    "OWN_FUNCTIONS": "own_functions",
+    "ALARM_TOPICS": "alarm_topics",
     "TENANT_CLAIM": "tenant_claim",
     "MAX_SCHEDULES_PER_TENANT": "max_schedules_per_tenant",
     "MIN_INTERVAL_SECONDS": "min_interval_seconds",
@@ -48,6 +50,10 @@ class Settings(BaseModel):
     reconciler_function_arn: str = ""
     scheduler_role_arn: str = ""
     dlq_arn: str = ""
+    # The stack's own functions (names and logical ids, comma separated) and alarm topics
+    # (ARNs): with the topic, DLQ and table, what no task may target.
+    own_functions: str = ""
+    alarm_topics: str = ""
     # JWT claim that names the tenant (IAM auth uses the caller's principal instead).
     tenant_claim: str = "sub"
     max_schedules_per_tenant: int = Field(default=1000, ge=1)

@@ -1,8 +1,7 @@
-"""Tasks aimed at the scheduler's own topic, DLQ or executor are refused, writing nothing."""
+"""Tasks aimed at the scheduler's own resources, by any spelling, are refused, writing nothing."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -18,16 +17,42 @@ def _own(aws: Any) -> dict[str, str]:
         "dlq_arn": stack.att("DeadLetterQueue", "Arn"),
         "executor_arn": stack.att("ExecutorFunction", "Arn"),
         "executor_name": stack.ref("ExecutorFunction"),
+        "api_arn": stack.att("ApiFunction", "Arn"),
+        "api_name": stack.ref("ApiFunction"),
+        "table_arn": stack.att("Table", "Arn"),
     }
 
 
 def _tasks(own: dict[str, str]) -> list[tuple[dict[str, Any], str]]:
+    alarm_topic = own["topic"].rsplit("-", 1)[0] + "-alarms"
+    account = own["topic"].split(":")[4]
     return [
-        ({"type": "sns", "topic_arn": own["topic"], "message": "forged"}, "lifecycle topic"),
+        ({"type": "sns", "topic_arn": own["topic"], "message": "forged"}, "lifecycle"),
+        ({"type": "sns", "topic_arn": alarm_topic, "message": "forged"}, "alarm topic"),
         ({"type": "sqs", "queue_url": own["dlq_url"], "message": "x"}, "dead-letter queue"),
-        ({"type": "lambda", "function": own["executor_arn"]}, "executor"),
-        ({"type": "lambda", "function": own["executor_name"] + ":$LATEST"}, "executor"),
-        ({"type": "lambda", "function": own["executor_name"]}, "executor"),
+        ({"type": "sqs", "queue_url": own["dlq_url"] + "/", "message": "x"}, "dead-letter"),
+        ({"type": "lambda", "function": own["executor_arn"]}, "own functions"),
+        ({"type": "lambda", "function": own["executor_arn"] + ":live"}, "own functions"),
+        ({"type": "lambda", "function": own["executor_name"] + ":$LATEST"}, "own functions"),
+        ({"type": "lambda", "function": own["executor_name"]}, "own functions"),
+        ({"type": "lambda", "function": "ExecutorFunction"}, "own functions"),
+        ({"type": "lambda", "function": own["api_name"]}, "own functions"),
+        ({"type": "lambda", "function": own["api_arn"]}, "own functions"),
+        ({"type": "lambda", "function": own["api_arn"] + ":1"}, "own functions"),
+        (
+            {"type": "lambda", "function": f"{account}:function:{own['api_name']}"},
+            "own functions",
+        ),
+        ({"type": "lambda", "function": "ApiFunction"}, "own functions"),
+        (
+            {
+                "type": "eventbridge",
+                "event_bus": own["table_arn"],
+                "source": "s",
+                "detail_type": "d",
+            },
+            "own resources",
+        ),
     ]
 
 
@@ -37,7 +62,9 @@ def test_create_refuses_own_resources(api: Api, aws: Any) -> None:
         result = api.request("create", body=create_body(task=task))
         assert result.status == 422, result.text
         assert result.error_code == "forbidden_target"
-        assert reason in result.json["error"]["message"]
+        assert reason in result.json["error"]["message"], (task, result.json)
+        [detail] = result.json["error"]["details"]
+        assert detail["loc"][:2] == ["body", "task"]
     assert all_items() == before
     assert entries() == {}
 
@@ -54,7 +81,9 @@ def test_a_sequence_step_is_checked_too(api: Api, aws: Any) -> None:
     result = api.request("create", body=create_body(task=task))
     assert result.status == 422
     assert result.error_code == "forbidden_target"
-    assert "steps[bad]" in json.dumps(result.json["error"])
+    assert "step 'bad'" in result.json["error"]["message"]
+    [detail] = result.json["error"]["details"]
+    assert detail["loc"] == ["body", "task", "steps", 1, "task", "topic_arn"]
 
 
 def test_update_refuses_own_resources(api: Api, aws: Any) -> None:

@@ -16,6 +16,7 @@ import pytest
 from jobscheduler.dal import executions as records
 from jobscheduler.gateways import targets
 from jobscheduler.logic.runner import RunContext, run_task
+from jobscheduler.models.ids import message_id
 from jobscheduler.models.schedules import RetryPolicy
 from jobscheduler.models.tasks import (
     EventBridgeTask,
@@ -167,15 +168,19 @@ def test_sqs_standard_and_fifo(aws):
     first = run_task(task, _ctx("20260101T000000Z"))
     again = run_task(task, _ctx("20260101T000000Z"))  # a retried delivery of the run
     other = run_task(task, _ctx("20260101T000500Z"))
-    assert {first.status, again.status, other.status} == {"SUCCEEDED"}
+    # Same fire time, another schedule of another tenant: a different message.
+    elsewhere = run_task(
+        task, _ctx("20260101T000000Z", tenant="t-2", schedule_id="sch_11111111111111111111")
+    )
+    assert {first.status, again.status, other.status, elsewhere.status} == {"SUCCEEDED"}
     received = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10, AttributeNames=["All"])[
         "Messages"
     ]
-    # The derived deduplication id drops the retried delivery of the same run.
-    assert [m["Body"] for m in received] == ["plain text", "plain text"]
+    # The derived deduplication id drops the retried delivery of the same run only.
+    assert [m["Body"] for m in received] == ["plain text"] * 3
     assert {m["Attributes"]["MessageGroupId"] for m in received} == {"g1"}
     assert received[0]["Attributes"]["MessageDeduplicationId"] == targets.dedup_id(
-        "20260101T000000Z"
+        message_id(TENANT, "sch_00000000000000000000", "20260101T000000Z")
     )
 
     explicit = SqsTask(
@@ -259,7 +264,9 @@ def test_stepfunctions_start_and_duplicate_name_collapses(aws):
 
     assert first.status == again.status == "SUCCEEDED"
     assert first.result
-    assert first.result["execution_name"] == targets.execution_name("20260101T000000Z")
+    assert first.result["execution_name"] == targets.execution_name(
+        message_id(TENANT, "sch_00000000000000000000", "20260101T000000Z")
+    )
     executions = sfn.list_executions(stateMachineArn=machine)["executions"]
     assert len(executions) == 1
     described = sfn.describe_execution(executionArn=executions[0]["executionArn"])
@@ -317,5 +324,48 @@ def test_sns_task_on_the_lifecycle_topic_fails_without_publishing(aws, lifecycle
     outcome = run_task(task, _ctx())
     assert outcome.status == "FAILED"
     assert outcome.attempts == 1
-    assert "own lifecycle topic" in (outcome.error or "")
+    assert "own lifecycle or alarm topic" in (outcome.error or "")
     assert lifecycle.messages() == []
+
+
+OWN_AT_RUN_TIME = [
+    ("lambda", "ApiFunction"),
+    ("lambda", "ExecutorFunction"),
+    ("lambda", "{api}"),
+    ("lambda", "{api_arn}:live"),
+    ("lambda", "{executor_arn}"),
+    ("sqs", "{dlq_url}"),
+    ("sns", "{alarm_topic}"),
+]
+
+
+@pytest.mark.parametrize(("kind", "spelling"), OWN_AT_RUN_TIME)
+def test_own_resources_refused_at_run_time(
+    handler, put_schedule, aws, lifecycle, monkeypatch, kind, spelling
+):
+    """Items written before the API's checks (or by hand): the run refuses them, calls
+    nothing, and ends FAILED with execution.failed."""
+    calls: list[str] = []
+    monkeypatch.setattr(targets, "invoke_lambda", lambda *a, **k: calls.append("lambda"))
+    monkeypatch.setattr(targets, "send_sqs", lambda *a, **k: calls.append("sqs"))
+    monkeypatch.setattr(targets, "publish_sns", lambda *a, **k: calls.append("sns"))
+    names = {
+        "api": aws.ref("ApiFunction"),
+        "api_arn": aws.att("ApiFunction", "Arn"),
+        "executor_arn": aws.att("ExecutorFunction", "Arn"),
+        "dlq_url": aws.ref("DeadLetterQueue"),
+        "alarm_topic": aws.ref("EventsTopic").rsplit("-", 1)[0] + "-alarms",
+    }
+    target = spelling.format(**names)
+    task: dict[str, Any] = {
+        "lambda": {"type": "lambda", "function": target},
+        "sqs": {"type": "sqs", "queue_url": target, "message": "x"},
+        "sns": {"type": "sns", "topic_arn": target, "message": "x"},
+    }[kind]
+    schedule = put_schedule(task=task)
+    summary = handler(fire(schedule, datetime.now(UTC)))
+    assert summary["status"] == "FAILED"
+    assert summary["attempts"] == 1
+    assert "refused" in summary["detail"]
+    assert calls == []
+    assert lifecycle.types()[-1] == "execution.failed"

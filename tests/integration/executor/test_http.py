@@ -16,6 +16,7 @@ from jobscheduler.dal import keys
 from jobscheduler.gateways import http_client
 from jobscheduler.gateways.secrets import get_or_create_signing_secret
 from jobscheduler.logic.runner import RunContext, run_task
+from jobscheduler.models.ids import message_id
 from jobscheduler.models.schedules import RetryPolicy
 from jobscheduler.models.tasks import HttpTask
 from jobscheduler.settings import reset_settings
@@ -61,7 +62,10 @@ def test_http_post_json_signed_and_recorded(handler, put_schedule, http_server, 
     assert request.headers["X-Custom"] == "yes"
     assert request.headers["Host"] == http_server.url.removeprefix("http://")
     execution_id = keys.scheduled_execution_id(scheduled)
-    assert request.headers["webhook-id"] == execution_id
+    assert request.headers["webhook-id"] == message_id(TENANT, schedule.id, execution_id)
+    assert request.headers["X-Schedule-Id"] == schedule.id
+    assert request.headers["X-Execution-Id"] == execution_id
+    assert "X-Step-Id" not in request.headers
     # The receiver verifies with the tenant's secret (the one the API hands out).
     secret = get_or_create_signing_secret(TENANT)
     verified = Webhook(secret).verify(request.body, request.headers)
@@ -107,7 +111,9 @@ def test_http_5xx_retried_then_success(http_server, allow_loopback):
     assert len(delays) == 2
     assert all(0 <= d <= 0.02 for d in delays)
     # webhook-id is stable across retries; each attempt is signed afresh.
-    assert {r.headers["webhook-id"] for r in http_server.requests} == {"20260101T000000Z"}
+    assert {r.headers["webhook-id"] for r in http_server.requests} == {
+        message_id(TENANT, "sch_00000000000000000000", "20260101T000000Z")
+    }
 
 
 def test_http_429_honours_retry_after_within_the_cap(http_server, allow_loopback):
@@ -275,7 +281,7 @@ def test_too_many_redirects(http_server, allow_loopback):
     assert len(http_server.requests) == 3
 
 
-def test_cross_origin_redirect_drops_credentials(http_server, allow_loopback):
+def test_cross_origin_redirect_drops_every_task_header(http_server, allow_loopback):
     port = http_server.url.rsplit(":", 1)[1]
     http_server.responses[:] = [
         (307, {"Location": f"http://localhost:{port}/other"}, b""),
@@ -292,7 +298,7 @@ def test_cross_origin_redirect_drops_credentials(http_server, allow_loopback):
     first, second = http_server.requests
     assert first.headers["Authorization"] == "Bearer s3cret"
     assert "Authorization" not in second.headers
-    assert second.headers["X-Keep"] == "1"
+    assert "X-Keep" not in second.headers
 
 
 def test_loopback_refused_by_default(handler, put_schedule, http_server, aws):
@@ -328,7 +334,11 @@ def test_ssrf_targets_refused_in_the_run(http_server, aws):
         task = HttpTask.model_validate(_http(url.format(port=port)))
         outcome = run_task(task, _ctx())
         assert (outcome.status, outcome.attempts) == ("FAILED", 1), url
-        assert "resolves to" in (outcome.error or ""), url
+        # Literal addresses and loopback names are refused before any lookup (the
+        # rules of the create-time check, applied again at run time); names resolve.
+        assert any(
+            why in (outcome.error or "") for why in ("resolves to", "address", "loopback name")
+        ), url
     assert http_server.requests == []
 
 
@@ -351,3 +361,127 @@ def test_dialled_address_is_the_checked_one(http_server, allow_loopback, monkeyp
     assert response.status_code == 200
     [request] = http_server.requests
     assert request.headers["Host"] == f"rebind.example:{port}"
+
+
+def test_cross_origin_redirect_carries_no_task_or_webhook_header(http_server, allow_loopback):
+    """A signed task with an API key follows a 307 to another origin (same server, other
+    host name): the second hop gets the body and the client's own headers, nothing else."""
+    port = http_server.url.rsplit(":", 1)[1]
+    http_server.responses[:] = [
+        (307, {"Location": f"http://localhost:{port}/elsewhere"}, b""),
+        (200, {}, b"done"),
+    ]
+    task = _http(
+        http_server.url + "/start",
+        body={"a": 1},
+        headers={"X-Api-Key": "k-123", "Authorization": "Bearer t", "Cookie": "s=1"},
+        follow_redirects=True,
+    )
+    outcome = run_task(HttpTask.model_validate(task), _ctx())
+    assert outcome.status == "SUCCEEDED"
+    first, second = http_server.requests
+    assert first.headers["X-Api-Key"] == "k-123"
+    assert first.headers["webhook-signature"]
+    assert second.path == "/elsewhere"
+    assert second.body == b'{"a":1}'  # 307 keeps method and body
+    sent = {name.lower() for name in second.headers}
+    for name in ("x-api-key", "authorization", "cookie"):
+        assert name not in sent
+    assert not [name for name in sent if name.startswith("webhook-")]
+    assert sent <= {"host", "user-agent", "content-type", "content-length", "accept-encoding"}
+
+
+def test_same_origin_redirect_keeps_task_headers_and_signature(http_server, allow_loopback):
+    http_server.responses[:] = [(308, {"Location": "/moved"}, b""), (200, {}, b"")]
+    task = _http(http_server.url, headers={"X-Api-Key": "k-123"}, follow_redirects=True)
+    assert run_task(HttpTask.model_validate(task), _ctx()).status == "SUCCEEDED"
+    first, second = http_server.requests
+    assert second.headers["X-Api-Key"] == "k-123"
+    assert second.headers["webhook-id"] == first.headers["webhook-id"]
+
+
+def test_task_user_agent_replaces_ours_whatever_its_case(monkeypatch, allow_loopback):
+    sent: list[dict[str, str]] = []
+
+    def capture(method, url, *, headers, **_):
+        sent.append(dict(headers))
+        return http_client.HttpResponse(status_code=200, body=b"", truncated=False, url=url)
+
+    monkeypatch.setattr(http_client, "request", capture)
+    task = _http("https://example.com/", headers={"user-agent": "mine/2"})
+    assert run_task(HttpTask.model_validate(task), _ctx()).status == "SUCCEEDED"
+    [headers] = sent
+    assert [v for k, v in headers.items() if k.lower() == "user-agent"] == ["mine/2"]
+
+
+def test_webhook_id_names_one_message_across_schedules_tenants_and_steps(
+    http_server, allow_loopback
+):
+    """Standard Webhooks receivers drop a repeated webhook-id: two schedules (of two
+    tenants) firing in the same minute, and two steps of one fire, must differ; a
+    retried or redelivered message must not."""
+    task = HttpTask.model_validate(
+        _http(http_server.url, headers={"webhook-id": "forged", "x-schedule-id": "forged"})
+    )
+    fire = "20260101T000000Z"
+    contexts = [
+        _ctx(),
+        _ctx(),  # redelivery of the same fire
+        _ctx(tenant="tenant-b", schedule_id="sch_11111111111111111111"),
+        _ctx(schedule_id="sch_22222222222222222222"),
+        _ctx(execution_id="20260101T000100Z"),
+    ]
+    for ctx in contexts:
+        assert run_task(task, ctx).status == "SUCCEEDED"
+    ids = [r.headers["webhook-id"] for r in http_server.requests]
+    assert ids[0] == ids[1]
+    assert len(set(ids)) == 4
+    assert all(i.startswith("msg_") and len(i) == 36 for i in ids)
+    assert [r.headers["X-Schedule-Id"] for r in http_server.requests][2] == (
+        "sch_11111111111111111111"
+    )
+    assert {r.headers["X-Execution-Id"] for r in http_server.requests} == {
+        fire,
+        "20260101T000100Z",
+    }
+    # The task's own same-named headers never replace ours (no duplicate either).
+    assert all(
+        [k.lower() for k in r.headers].count("webhook-id") == 1 for r in http_server.requests
+    )
+
+
+def test_sequence_steps_get_their_own_message_ids(http_server, allow_loopback):
+    from jobscheduler.models.tasks import SequenceTask
+
+    sequence = SequenceTask.model_validate(
+        {
+            "type": "sequence",
+            "steps": [
+                {"id": "first", "task": _http(http_server.url + "/1")},
+                {"id": "second", "task": _http(http_server.url + "/2", method="GET")},
+            ],
+        }
+    )
+    assert run_task(sequence, _ctx()).status == "SUCCEEDED"
+    one, two = http_server.requests
+    assert one.headers["webhook-id"] == message_id(
+        TENANT, "sch_00000000000000000000", "20260101T000000Z.first"
+    )
+    assert one.headers["webhook-id"] != two.headers["webhook-id"]
+    assert (one.headers["X-Step-Id"], two.headers["X-Step-Id"]) == ("first", "second")
+
+
+def test_a_bodyless_request_verifies_by_hand(http_server, allow_loopback):
+    """What docs/webhooks.md tells a receiver to do without the library."""
+    import base64
+    import hashlib
+    import hmac
+
+    run_task(HttpTask.model_validate(_http(http_server.url, method="GET")), _ctx())
+    [get] = http_server.requests
+    secret = get_or_create_signing_secret(TENANT)
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{get.headers['webhook-id']}.{get.headers['webhook-timestamp']}.".encode()
+    expected = base64.b64encode(hmac.new(key, signed + get.body, hashlib.sha256).digest())
+    versions = [s.split(",", 1) for s in get.headers["webhook-signature"].split()]
+    assert any(v == "v1" and hmac.compare_digest(sig.encode(), expected) for v, sig in versions)

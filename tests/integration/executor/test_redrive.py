@@ -64,7 +64,11 @@ def test_dry_run_invokes_nothing(handler, put_schedule, target_topic):
     url = _queue()
     _send(url, fire(schedule, FIRE))
     calls: list[Any] = []
-    report = redrive(url, lambda payload: calls.append(payload) or {}, dry_run=True)
+    def invoke(payload: dict[str, Any]) -> dict[str, Any]:
+        calls.append(payload)
+        return {}
+
+    report = redrive(url, invoke, dry_run=True)
     assert calls == []
     assert report.ran == 0
     assert target_topic.messages() == []

@@ -241,12 +241,12 @@ def test_sequence_running_out_of_time_is_timed_out(monkeypatch):
 def test_retry_after_parsing(value, expected):
     from datetime import UTC, datetime
 
-    assert runner._retry_after(value, datetime(2026, 1, 1, tzinfo=UTC)) == expected
+    assert runner.retry_after_seconds(value, datetime(2026, 1, 1, tzinfo=UTC)) == expected
 
 
 def test_retry_after_http_date():
     from datetime import UTC, datetime
 
     now = datetime(2015, 10, 21, 7, 27, 0, tzinfo=UTC)
-    assert runner._retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now) == 60.0
-    assert runner._retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now) == 0.0
+    assert runner.retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now) == 60.0
+    assert runner.retry_after_seconds("Wed, 21 Oct 2015 07:00:00 GMT", now) == 0.0

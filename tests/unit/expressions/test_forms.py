@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 import pytest
 
 from jobscheduler.errors import InvalidExpression
-from jobscheduler.expressions import compile_schedule, is_recurring, preview, validate_timezone
+from jobscheduler.expressions import (
+    compile_schedule,
+    is_recurring,
+    next_runs,
+    preview,
+    validate_timezone,
+)
 from jobscheduler.models.schedules import ScheduleKind
 from tests.unit.expressions.conftest import NOW
 
@@ -67,7 +73,6 @@ def test_unix_or_semantics_union():
         ("CRON(0/5 * * * ? *)", "cron(0/5 * * * ? *)"),
         ("cron(*/5 * * * ? *)", "cron(0/5 * * * ? *)"),
         ("cron(0 0 L * ? *)", "cron(0 0 L * ? *)"),
-        ("cron(0 0 LW * ? *)", "cron(0 0 LW * ? *)"),
         ("cron(0 0 15W * ? *)", "cron(0 0 15W * ? *)"),
         ("cron(0 0 ? * 6L *)", "cron(0 0 ? * 6L *)"),
         ("cron(0 0 ? * L *)", "cron(0 0 ? * SAT *)"),
@@ -98,8 +103,16 @@ def test_eventbridge_specials_fire_on_the_right_days():
         return [r.strftime("%Y-%m-%d") for r in preview(compiled, after=NOW, count=n)]
 
     assert days("cron(0 0 L * ? *)") == ["2026-03-31", "2026-04-30", "2026-05-31", "2026-06-30"]
-    # Last weekday: May 31 2026 is a Sunday -> Friday 29th; Jan 2027 31st is a Sunday.
-    assert days("cron(0 0 LW * ? *)") == ["2026-03-31", "2026-04-30", "2026-05-29", "2026-06-30"]
+    # LW is undocumented, so refused for new schedules; stored ones still preview it.
+    # Last weekday: May 31 2026 is a Sunday -> Friday 29th.
+    with pytest.raises(
+        InvalidExpression, match=r"'LW' .* not in EventBridge Scheduler's documented"
+    ):
+        compile_schedule("cron(0 0 LW * ? *)", "UTC", now=NOW)
+    stored = next_runs(["cron(0 0 LW * ? *)"], "UTC", after=NOW, count=3)
+    assert [r.strftime("%Y-%m-%d") for r in stored] == ["2026-03-31", "2026-04-30", "2026-05-29"]
+    # L alone in day-of-week: "the last day of the week", Saturday (documented).
+    assert days("cron(0 0 ? * L *)", 2) == ["2026-03-07", "2026-03-14"]
     # Nearest weekday to the 1st never leaves the month (Aug 1 2026 is a Saturday -> 3rd).
     assert days("cron(0 0 1W 8 ? *)", 1) == ["2026-08-03"]
     # 31W only in months with a 31st.

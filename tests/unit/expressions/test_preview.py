@@ -114,7 +114,8 @@ def test_rate_anchor_and_window():
     windowed = next_runs(
         ["rate(1 day)"], "UTC", after=NOW, count=5, start_at=start, end_at=utc(2026, 3, 13)
     )
-    assert windowed == [utc(2026, 3, 11), utc(2026, 3, 12), utc(2026, 3, 13)]
+    # Scheduler's first run of a rate is at StartDate itself.
+    assert windowed == [start, utc(2026, 3, 11), utc(2026, 3, 12), utc(2026, 3, 13)]
     with pytest.raises(ValueError, match="anchor"):
         next_runs(["rate(1 day)"], "UTC", after=NOW, count=1)
 
@@ -172,9 +173,10 @@ def test_count_zero_and_naive_after():
 
 def test_preview_defaults():
     compiled = compile_schedule("rate(10 minutes)", now=NOW)
+    # Without start_at the grid starts at the first whole minute after creation.
     assert preview(compiled, after=NOW, count=2) == [
-        utc(2026, 3, 4, 10, 10),
-        utc(2026, 3, 4, 10, 20),
+        utc(2026, 3, 4, 10, 1),
+        utc(2026, 3, 4, 10, 11),
     ]
     assert len(preview(compile_schedule("0 9 * * *", now=NOW))) == 5
 

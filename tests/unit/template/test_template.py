@@ -557,3 +557,111 @@ def test_moto_resources_match_the_template(aws: Any) -> None:
     assert queue_url == stack.ref("DeadLetterQueue")
     group = boto3.client("scheduler").get_schedule_group(Name=stack.ref("ScheduleGroup"))
     assert group["Name"] == stack.ref("ScheduleGroup")
+
+
+# ----------------------------------------------------------------- the stack is no target
+
+
+def _executor_denies(action: str) -> set[str]:
+    return {
+        sub_text(resource)
+        for statement in role_statements("ExecutorFunctionRole")
+        if statement["Effect"] == "Deny" and action in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+    }
+
+
+def test_every_function_of_the_stack_is_named_for_the_code_and_denied_to_the_executor() -> None:
+    own = sub_text(GLOBALS["Environment"]["Variables"]["OWN_FUNCTIONS"]).split(",")
+    denied = _executor_denies("lambda:InvokeFunction")
+    functions = resources_of_type(TEMPLATE, "AWS::Serverless::Function")
+    assert functions
+    for logical, resource in functions.items():
+        name = sub_text(resource["Properties"].get("FunctionName"))
+        assert name, f"{logical} needs a FunctionName the code and the denies can name"
+        assert logical in own, logical
+        assert name in own, name
+        base = (
+            f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}"
+        )
+        assert {base, base + ":*"} <= denied, logical
+    assert "lambda:InvokeFunctionUrl" in {
+        a
+        for s in role_statements("ExecutorFunctionRole")
+        if s["Effect"] == "Deny"
+        for a in as_list(s["Action"])
+    }
+
+
+def test_alarm_topics_are_named_for_the_code_and_denied_to_the_executor() -> None:
+    alarm_topic = (
+        "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${AWS::StackName}-alarms"
+    )
+    assert sub_text(props("AlarmTopic")["TopicName"]) == "${AWS::StackName}-alarms"
+    topics = sub_text(GLOBALS["Environment"]["Variables"]["ALARM_TOPICS"]).split(",")
+    assert topics == [alarm_topic, "${AlarmTopicArn}"]
+    assert alarm_topic in _executor_denies("sns:Publish")
+    # The alarm topic given as a parameter: denied by a policy that exists only with it.
+    given = RESOURCES["ExecutorDeniedAlarmTopicArn"]
+    assert given["Condition"] == "HasAlarmTopicArn"
+    assert given["Properties"]["Roles"] == [{"Ref": "ExecutorFunctionRole"}]
+    [statement] = given["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Action"] == "sns:Publish"
+    assert statement["Resource"] == {"Ref": "AlarmTopicArn"}
+
+
+def test_both_functions_know_the_dlq_and_the_lifecycle_topic() -> None:
+    variables = GLOBALS["Environment"]["Variables"]
+    assert variables["DLQ_ARN"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
+    assert variables["TOPIC_ARN"] == {"Ref": "EventsTopic"}
+    assert variables["TABLE_NAME"] == {"Ref": "Table"}
+
+
+def test_only_the_stacks_roles_may_publish_lifecycle_events() -> None:
+    statements_ = props("EventsTopicPolicy")["PolicyDocument"]["Statement"]
+    roles = [
+        {"Fn::GetAtt": ["ApiFunctionRole", "Arn"]},
+        {"Fn::GetAtt": ["ExecutorFunctionRole", "Arn"]},
+    ]
+    [allow] = [s for s in statements_ if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"AWS": roles}
+    assert allow["Action"] == "sns:Publish"
+    [deny] = [
+        s for s in statements_ if s["Effect"] == "Deny" and "ArnNotEquals" in s.get("Condition", {})
+    ]
+    assert deny["Principal"] == "*"
+    assert deny["Action"] == "sns:Publish"
+    assert deny["Resource"] == {"Ref": "EventsTopic"}
+    assert deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == roles
+
+
+# What the executor's code calls (besides the task targets): nothing more is granted.
+EXECUTOR_NEEDS = {
+    "logs:CreateLogStream",  # the Lambda service writes its logs with this role
+    "logs:PutLogEvents",
+    "xray:PutTraceSegments",  # Tracing: Active
+    "xray:PutTelemetryRecords",
+    "dynamodb:GetItem",  # read_schedule
+    "dynamodb:PutItem",  # claim, skipped and final records
+    "dynamodb:UpdateItem",  # schedule lease, counters, completion
+    "sns:Publish",  # lifecycle events (and sns tasks)
+    "scheduler:DeleteSchedule",  # entries of a completed schedule
+    "ssm:GetParameter",  # the tenant's signing secret
+    "ssm:PutParameter",  # ... created on first use
+    "sqs:SendMessage",  # Lambda's async DLQ (and sqs tasks)
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:DescribeKey",
+    # task targets
+    "lambda:InvokeFunction",
+    "events:PutEvents",
+    "states:StartExecution",
+}
+
+
+def test_executor_role_has_only_what_its_code_uses() -> None:
+    assert allowed_actions("ExecutorFunctionRole") == EXECUTOR_NEEDS
+    table = statement_for("ExecutorFunctionRole", "dynamodb:GetItem")
+    assert table["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}  # no index: no Query

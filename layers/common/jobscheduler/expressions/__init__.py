@@ -4,8 +4,8 @@ Accepts Unix cron, EventBridge ``cron()``/``rate()``/``at()``, ISO 8601 datetime
 plain English, and compiles them to EventBridge Scheduler expressions. ``next_runs``
 shows exactly when Scheduler will fire them (its DST rules included).
 
-Importing this package and evaluating cron/rate/at/ISO never imports dateparser; only
-plain-English one-offs do, lazily.
+Plain English is read by two small grammars of our own (english_one_off,
+recurring_grammar): every word understood, or a 422 naming the words that were not.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 # Imported first and eagerly: the submodule `preview` must not replace the function
 # `preview` below, which it would if it were first imported later.
-from jobscheduler.expressions.preview import is_recurring, next_runs
+from jobscheduler.expressions.preview import is_recurring, next_on_grid, next_runs, rate_anchor
 from jobscheduler.expressions.zones import UTC, validate_timezone
 
 if TYPE_CHECKING:
@@ -55,12 +55,12 @@ def preview(
 ) -> list[datetime]:
     """Next ``count`` runs of a compiled schedule (after now by default).
 
-    A ``rate()`` without ``start_at`` or ``anchor`` is anchored at ``after``: the
-    preview of a schedule created now.
+    A ``rate()`` without ``start_at`` or ``anchor`` is anchored as a schedule created
+    at ``after`` would be (``rate_anchor``).
     """
     after = after if after is not None else datetime.now(UTC)
     if anchor is None and start_at is None:
-        anchor = after
+        anchor = rate_anchor(None, after)
     return next_runs(
         compiled.expressions,
         compiled.timezone,
@@ -78,7 +78,9 @@ __all__ = [
     "compile_schedule",
     "describe",
     "is_recurring",
+    "next_on_grid",
     "next_runs",
     "preview",
+    "rate_anchor",
     "validate_timezone",
 ]

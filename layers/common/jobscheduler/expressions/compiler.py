@@ -65,6 +65,17 @@ def _min_gap_seconds(specs: list[CronSpec]) -> int:
     return min(gaps) * 60
 
 
+def _refuse_undocumented(spec: CronSpec, source: str) -> None:
+    """Scheduler documents L and nW in day-of-month, L and # in day-of-week, and not
+    LW: a new schedule may not rely on it (stored ones still preview)."""
+    if spec.dom == ("LW", 0):
+        raise InvalidExpression(
+            f"{source!r}: 'LW' (last weekday of the month) is not in EventBridge "
+            "Scheduler's documented cron syntax (it documents L, nW and d#n), so it is "
+            "not accepted; 'L' is the last day of the month and '6L' its last Friday",
+        )
+
+
 def _always_fires(expression: str) -> bool:
     """True when a recurring expression certainly has future runs: a rate, or a cron
     without a year limit whose day/month combination exists (checked when parsed; a
@@ -171,11 +182,59 @@ def compile_schedule(
     """Compile a schedule string (any accepted form) for EventBridge Scheduler.
 
     Raises ``InvalidExpression`` for anything refused (``code="invalid_timezone"`` for an
-    unknown zone); the message names the problem and ``suggestion`` proposes a fix.
+    unknown zone); the message names the problem and ``suggestion`` proposes a fix that
+    compiles as it is (a suggestion that would not is dropped, never shown).
     """
+    now_utc = _utc(now) if now is not None else datetime.now(UTC)
+    try:
+        return _compile(schedule, timezone, now_utc, start_at, end_at, policy)
+    except InvalidExpression as error:
+        if error.suggestion is not None and not _suggestion_works(
+            error, schedule, timezone, now_utc, start_at, end_at, policy
+        ):
+            _drop_suggestion(error)
+        raise
+
+
+def _suggestion_works(
+    error: InvalidExpression,
+    schedule: str,
+    timezone: str,
+    now: datetime,
+    start_at: datetime | None,
+    end_at: datetime | None,
+    policy: SchedulePolicy | None,
+) -> bool:
+    suggestion = error.suggestion
+    assert suggestion is not None
+    try:
+        if error.code == "invalid_timezone":
+            validate_timezone(suggestion)
+        elif suggestion != schedule:
+            _compile(suggestion, timezone, now, start_at, end_at, policy)
+        else:
+            return False
+    except InvalidExpression:
+        return False
+    return True
+
+
+def _drop_suggestion(error: InvalidExpression) -> None:
+    error.suggestion = None
+    if isinstance(error.details, dict):
+        error.details = {k: v for k, v in error.details.items() if k != "suggestion"} or None
+
+
+def _compile(
+    schedule: str,
+    timezone: str,
+    now_utc: datetime,
+    start_at: datetime | None,
+    end_at: datetime | None,
+    policy: SchedulePolicy | None,
+) -> CompiledSchedule:
     tz_name = validate_timezone(timezone)
     policy = policy or _DEFAULT_POLICY
-    now_utc = _utc(now) if now is not None else datetime.now(UTC)
     start = _utc(start_at) if start_at is not None else None
     end = _utc(end_at) if end_at is not None else None
     if start is not None and end is not None and end <= start:
@@ -196,6 +255,7 @@ def compile_schedule(
         if isinstance(parsed, RateSpec):
             expressions, gap = [parsed.render()], parsed.seconds
         else:
+            _refuse_undocumented(parsed, text)
             expressions, gap = [parsed.render()], _min_gap_seconds([parsed])
         return _recurring(
             expressions, gap, text, "eventbridge", tz_name, now_utc, policy, start, end

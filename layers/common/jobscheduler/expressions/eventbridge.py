@@ -124,8 +124,9 @@ def parse_dom(text: str, source: str) -> frozenset[int] | DomSpecial | None:
         return ("W", day)
     if "L" in upper or "W" in upper:
         raise InvalidExpression(
-            f"day-of-month {text!r} in {source!r} is not valid: L, LW and nW "
-            "must stand alone in the field (e.g. 'L', 'LW', '15W')"
+            f"day-of-month {text!r} in {source!r} is not valid: L and nW must stand "
+            "alone in the field (e.g. 'L', '15W'); 'L-n' is not in Scheduler's documented "
+            "syntax"
         )
     return parse_field(text, DAY_OF_MONTH, source)
 
@@ -232,6 +233,21 @@ def check_can_fire(spec: CronSpec, source: str) -> None:
         raise InvalidExpression(f"{source!r} can never run: day {spec.dom[1]} does not exist")
 
 
+# Longer than this, a rate has at most one run before Scheduler's year 2199.
+_MAX_RATE_SECONDS = 100 * 366 * 86400
+
+
+def _unit_hint(value: int, unit: str) -> str | None:
+    """The same interval in a unit Scheduler knows, only when it is the same interval."""
+    if unit == "week" and value > 0:
+        days = value * 7
+        return f"rate({days} days)"
+    if unit == "month" and 0 < value <= 12:
+        # A month is not a fixed length: the cron that runs on the 1st every N months.
+        return "cron(0 0 1 * ? *)" if value == 1 else f"cron(0 0 1 1/{value} ? *)"
+    return None
+
+
 def parse_rate_body(body: str) -> RateSpec:
     source = f"rate({body})"
     match = _RATE_BODY.match(body)
@@ -253,7 +269,12 @@ def parse_rate_body(body: str) -> RateSpec:
         raise InvalidExpression(
             f"{source!r}: unknown rate unit {match.group('unit')!r}; use minute(s), hour(s) "
             "or day(s)",
-            suggestion=f"rate({value} minutes)" if value != 1 else "rate(1 minute)",
+            suggestion=_unit_hint(value, base),
+        )
+    if value * RATE_UNITS[base] > _MAX_RATE_SECONDS:
+        raise InvalidExpression(
+            f"{source!r}: a rate longer than 100 years would never run again (Scheduler's "
+            "years end at 2199)",
         )
     if value == 0:
         raise InvalidExpression(

@@ -1,39 +1,22 @@
 """One-off times: ISO 8601 datetimes and plain English ("tomorrow at 9am").
 
-dateparser reads the English; it is imported here, inside the function, and nowhere
-else: it costs ~80 ms to import and more on its first parse, and the executor and the
-Scheduler emulator, which only evaluate cron/rate/at, must never pay for it.
+The English is read by our own grammar (english_one_off), which understands every
+word or refuses the phrase; a general date parser would guess (``at 9`` -> September).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from jobscheduler.errors import InvalidExpression
+from jobscheduler.expressions.english_one_off import read_one_off
 from jobscheduler.expressions.zones import UTC, gap_shift, is_ambiguous, wall_to_utc, zone
 
 _ISO = re.compile(
     r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$"
 )
-# "in 5 minutes", "5 minutes from now": plain arithmetic on the instant, done here
-# because it is exact across DST (2 hours means 2 real hours) and ~100x faster.
-_RELATIVE = re.compile(
-    r"^(?:in\s+(?P<n1>\d+|an?|one)\s+(?P<u1>[a-z]+)|(?P<n2>\d+|an?|one)\s+(?P<u2>[a-z]+)\s+from\s+now)$"
-)
-_UNITS = {
-    "second": 1,
-    "sec": 1,
-    "minute": 60,
-    "min": 60,
-    "hour": 3600,
-    "hr": 3600,
-    "day": 86400,
-    "week": 604800,
-}
-_TIME_ONLY = re.compile(r"^(?:at\s+)?(?:\d{1,2}(?::\d{2})?\s*(?:am|pm)?|noon|midnight)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,66 +77,14 @@ def parse_iso(text: str, timezone: str) -> OneOff:
     return from_instant(parsed, timezone)
 
 
-def _relative(text: str, now: datetime, timezone: str) -> OneOff | None:
-    match = _RELATIVE.match(text)
-    if match is None:
-        return None
-    number = match.group("n1") or match.group("n2")
-    unit = (match.group("u1") or match.group("u2")).rstrip("s") or "s"
-    if unit not in _UNITS:
-        return None
-    amount = 1 if number in ("a", "an", "one") else int(number)
-    seconds = amount * _UNITS[unit]
-    if seconds == 0:
-        raise InvalidExpression(f"{text!r} is now, not in the future", suggestion="in 1 minute")
-    return from_instant(now + timedelta(seconds=seconds), timezone)
-
-
-def _prepare(text: str) -> str:
-    """Small rewrites for phrases dateparser does not know."""
-    text = re.sub(r"\btonight\b", "today", text)
-    if text == "today":
-        # "tonight" alone: this evening, 20:00 (documented).
-        text = "today at 8pm"
-    text = re.sub(r"\bthis (morning|afternoon|evening)\b", "today", text)
-    return re.sub(r"\b(\d{1,2})\s*o'?clock\b", r"\1:00", text)
-
-
 def parse_english_one_off(text: str, timezone: str, now: datetime) -> OneOff:
-    """Plain-English one-off, preferring the future, relative to ``now`` in ``timezone``."""
-    lowered = " ".join(text.lower().split()).rstrip(".!")
-    relative = _relative(lowered, now, timezone)
-    if relative is not None:
-        return relative
-    if not re.search(r"[a-z]", lowered):
-        raise InvalidExpression(
-            f"{text!r} is not a schedule we understand",
-            suggestion="try 'in 5 minutes', 'tomorrow at 9am', '0 9 * * 1-5' or 'every day at 9am'",
-        )
-    import dateparser
-
-    tz = zone(timezone)
-    local_now = now.astimezone(tz).replace(tzinfo=None, microsecond=0)
-    settings: dict[str, Any] = {
-        "PREFER_DATES_FROM": "future",
-        "RELATIVE_BASE": local_now,
-        "TIMEZONE": timezone,
-        "RETURN_AS_TIMEZONE_AWARE": True,
-    }
-    prepared = _prepare(lowered)
-    result = dateparser.parse(prepared, languages=["en"], settings=settings)
-    if result is None:
-        raise InvalidExpression(
-            f"{text!r} is not a schedule we understand",
-            suggestion="try 'in 5 minutes', 'tomorrow at 9am', '0 9 * * 1-5' or 'every day at 9am'",
-        )
-    if getattr(result.tzinfo, "zone", None) == timezone:
-        # No zone in the text: dateparser's tzinfo is a pytz zone that is not normalised
-        # for DST, so take the wall time and apply Scheduler's rules ourselves.
-        wall = result.replace(tzinfo=None)
-        if wall <= local_now and _TIME_ONLY.match(lowered):
-            wall += timedelta(days=1)  # "at 9am" said after 9am means tomorrow
-        one_off = from_wall(wall, timezone, text)
-    else:
-        one_off = from_instant(result, timezone)
-    return one_off
+    """A plain-English one-off relative to ``now`` in ``timezone`` (english_one_off)."""
+    reading = read_one_off(text, now, timezone, text)
+    if reading.offset is not None:
+        # Exact elapsed time: "in 2 hours" is 2 real hours, across DST too.
+        return from_instant(now + reading.offset, timezone)
+    assert reading.wall is not None
+    if reading.zone != timezone:
+        # A zone in the phrase: that wall time there, written in the schedule's zone.
+        return from_instant(from_wall(reading.wall, reading.zone, text).instant, timezone)
+    return from_wall(reading.wall, timezone, text)

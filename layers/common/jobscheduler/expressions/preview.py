@@ -138,10 +138,17 @@ def _cron_instants(expression: str, tz: ZoneInfo, after: datetime) -> Iterator[d
 
 
 def _rate_instants(spec: RateSpec, anchor: datetime, after: datetime) -> Iterator[datetime]:
+    # Scheduler: the first run is at StartDate, then every period from it.
     period = timedelta(seconds=spec.seconds)
-    k = max(1, (after - anchor) // period + 1)
+    k = 0 if after < anchor else (after - anchor) // period + 1
     while True:
-        yield (anchor + k * period).astimezone(UTC)
+        try:
+            instant = anchor + k * period
+        except OverflowError:
+            return  # beyond datetime's range: long after Scheduler's last year
+        if instant.year > _LAST_WALL.year:
+            return
+        yield instant.astimezone(UTC)
         k += 1
 
 
@@ -164,8 +171,8 @@ def next_runs(
     """The next ``count`` fire times strictly after ``after`` (aware UTC, sorted, unique).
 
     The union over ``expressions``, inside the inclusive ``[start_at, end_at]`` window.
-    ``rate()`` fires at ``anchor + k * N`` (k >= 1) where the anchor is ``start_at`` or
-    ``anchor`` (the schedule's creation time); one of them must be given for a rate.
+    ``rate()`` fires at ``base + k * N`` (k >= 0) where the base is ``start_at`` or else
+    ``anchor`` (see ``rate_anchor``); one of them must be given for a rate.
     """
     if count <= 0:
         return []
@@ -201,6 +208,26 @@ def next_runs(
         if len(runs) >= count:
             break
     return runs
+
+
+def rate_anchor(start_at: datetime | None, created_at: datetime) -> datetime:
+    """Where a ``rate()`` schedule's grid starts: ``start_at`` when given, else the first
+    whole minute after creation. That instant is sent as the entry's StartDate, so
+    Scheduler's first run is there (it runs a rate first at StartDate)."""
+    if start_at is not None:
+        return _aware(start_at, "start_at")
+    created = _aware(created_at, "created_at")
+    return created.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
+def next_on_grid(anchor: datetime, seconds: int, after: datetime) -> datetime:
+    """The first instant of the grid ``anchor + k * seconds`` (k >= 0) strictly after
+    ``after``: the StartDate that keeps a rate's cadence on a later write."""
+    anchor, after = _aware(anchor, "anchor"), _aware(after, "after")
+    if after < anchor:
+        return anchor
+    period = timedelta(seconds=seconds)
+    return anchor + ((after - anchor) // period + 1) * period
 
 
 def is_recurring(expressions: Sequence[str]) -> bool:

@@ -1,19 +1,21 @@
 """Recurring schedules in plain English -> EventBridge cron or rate.
 
-A small grammar of our own (no parser library fits: dateparser only knows single
-dates). The phrase is a sequence of clauses in any order, each recognised by a regex at
-the head of what is left:
+A small grammar of our own (date parsers know single dates, not recurrences). The
+phrase is a sequence of clauses in any order, each recognised by a regex at the head of
+what is left; anything left over is a 422 naming the words not understood:
 
-* frequency: ``every N minutes|hours|days|weeks|months``, ``every minute|hour|day|week|
-  month|year``, ``hourly``, ``daily``, ``nightly``, ``weekly``, ``monthly``, ``yearly``,
-  ``annually``, ``twice a day``, ``once a week``...
+* frequency: ``every N minutes|hours|days|weeks|months``, ``every 3rd day``,
+  ``every minute|hour|day|week|month|quarter|year``, ``hourly``, ``daily``, ``nightly``,
+  ``weekly``, ``monthly``, ``quarterly``, ``yearly``, ``annually``, ``everyday``,
+  ``twice a day``, ``once a week``, ``every morning|afternoon|evening|night``...
 * days: ``every monday and friday``, ``on weekdays``, ``every weekend``, ``mondays``,
   ``monday to friday``, ``on the 1st and 15th``, ``every 15th of the month``,
-  ``the last day of the month``, ``the last weekday of the month``,
-  ``the first monday of the month``, ``on jan 1``, ``in january and july``
+  ``the last day of the month``, ``the first monday of the month``,
+  ``last friday of the month``, ``on jan 1``, ``in january and july``
 * times: ``at 9am``, ``at 9:30am and 5pm``, ``at 21:00``, ``at noon``, ``at midnight``,
   ``at :15`` / ``at 15 past`` / ``at quarter past`` (minute of the hour),
-  ``between 9am and 5pm`` (hour window, end excluded)
+  ``between 9am and 5pm`` (hour window, end excluded), ``half past 9``, and a part of
+  the day that moves an hour without am/pm into it (``every evening at 6`` = 18:00)
 
 Choices (documented in docs/expressions.md): intervals that divide the hour (minutes)
 or the day (hours) become clock-aligned crons (``every 15 minutes`` fires at :00, :15,
@@ -30,7 +32,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from jobscheduler.errors import InvalidExpression
+from jobscheduler.expressions.english_one_off import parse_clock, with_part_of_day
 from jobscheduler.expressions.eventbridge import CronSpec, DomSpecial, DowSpecial, RateSpec
+from jobscheduler.expressions.vocabulary import not_understood
+from jobscheduler.expressions.zones import abbreviation_refusal
 
 _ALL_YEARS = frozenset(range(1970, 2200))
 _ALL_DAYS = frozenset(range(1, 32))
@@ -119,8 +124,11 @@ _TIME_OR_HOUR = r"(?:" + _TIME + r"|\d{1,2})"
 _OF_MONTH = r"(?:\s+(?:day\s+)?of\s+(?:the|every|each)\s+month)"
 
 _RECURRING_HINT = re.compile(
-    r"\b(every|each|daily|nightly|hourly|weekly|monthly|yearly|annually|twice|once|"
-    r"weekdays|weekends|(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b"
+    r"\b(every|each|everyday|daily|nightly|hourly|weekly|monthly|quarterly|yearly|annually|"
+    r"twice|once|weekdays|weekends|(?:mon|tues|wednes|thurs|fri|satur|sun)days|"
+    r"(?:of|in)\s+(?:the|each|every|a)\s+month)\b"
+    # Two days of the month ("on the 1st and 15th"): a one-off runs once, so it repeats.
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\s*(?:,|and|&)\s*(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b"
 )
 
 
@@ -131,6 +139,9 @@ def is_recurring_phrase(lowered: str) -> bool:
 @dataclass
 class _State:
     interval: tuple[int, str] | None = None
+    every_day: bool = False  # "every day"/"daily" said in so many words
+    part: str | None = None  # morning, afternoon, evening, night
+    clock: list[tuple[tuple[int, int], bool]] = field(default_factory=list)  # (time, am/pm?)
     times: list[tuple[int, int]] = field(default_factory=list)
     minute_of_hour: int | None = None
     window: tuple[int, int] | None = None
@@ -153,7 +164,7 @@ def parse_time(text: str) -> tuple[int, int]:
         return 0, 0
     match = re.fullmatch(r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?", text)
     if match is None:
-        raise _refuse(f"{text!r} is not a time", "9am, 9:30am, 21:00, noon or midnight")
+        raise _refuse(f"{text!r} is not a time (e.g. 9am, 9:30am, 21:00, noon or midnight)")
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     meridiem = match.group(3)
     if minute > 59:
@@ -206,10 +217,17 @@ def _set_interval(state: _State, value: int, unit: str) -> None:
     state.interval = (value, unit)
 
 
+_ORDINAL_COUNT = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+
+
 def _h_every_n(m: re.Match[str], s: _State) -> None:
-    number = m.group("n")
-    value = _NUMBER_WORDS.get(number) if not number.isdigit() else int(number)
-    assert value is not None
+    number = re.sub(r"(?<=\d)(?:st|nd|rd|th)$", "", m.group("n"))
+    if number.isdigit():
+        if len(number) > 7:
+            raise _refuse(f"{m.group(0).strip()!r}: the interval is too large")
+        value = int(number)
+    else:
+        value = _NUMBER_WORDS.get(number) or _ORDINAL_COUNT[number]
     unit = m.group("unit")
     unit = {"min": "minute", "mins": "minute", "hr": "hour", "hrs": "hour", "sec": "second"}.get(
         unit, unit
@@ -217,12 +235,11 @@ def _h_every_n(m: re.Match[str], s: _State) -> None:
     _set_interval(s, value, unit.rstrip("s") if unit != "s" else unit)
 
 
-def _h_every_unit(m: re.Match[str], s: _State) -> None:
-    _set_interval(s, 1, m.group("unit"))
-
-
 def _h_adverb(m: re.Match[str], s: _State) -> None:
     word = m.group(0).strip()
+    s.every_day = s.every_day or word == "daily"
+    if word == "nightly":
+        s.part = "night"
     unit = {
         "hourly": "hour",
         "daily": "day",
@@ -238,18 +255,30 @@ def _h_adverb(m: re.Match[str], s: _State) -> None:
 def _h_per(m: re.Match[str], s: _State) -> None:
     count = {"once": 1, "twice": 2}[m.group("count")]
     unit = m.group("unit")
-    unit = {"daily": "day", "hourly": "hour", "weekly": "week", "monthly": "month"}.get(unit, unit)
+    unit = {
+        "daily": "day",
+        "hourly": "hour",
+        "weekly": "week",
+        "monthly": "month",
+        "yearly": "year",
+    }.get(unit, unit)
     if count == 1:
         _set_interval(s, 1, unit)
     elif unit == "day":
         _set_interval(s, 1, "day")
-        s.times = s.times or [(0, 0), (12, 0)]
+        s.clock = s.clock or [((0, 0), True), ((12, 0), True)]  # documented: 00:00 and 12:00
     elif unit == "hour":
         _set_interval(s, 30, "minute")
     else:
+        # Which days is a choice for the person; each proposal does run twice per unit.
+        proposal = {
+            "week": "every monday and thursday",
+            "month": "every month on the 1st and 15th",
+            "year": "every 6 months",
+        }[unit]
         raise _refuse(
-            f"{m.group(0).strip()!r} is not precise enough; name the days",
-            "every monday and thursday at 9am",
+            f"{m.group(0).strip()!r} does not say which days; name them, e.g. {proposal!r}",
+            proposal,
         )
 
 
@@ -300,7 +329,32 @@ def _h_times(m: re.Match[str], s: _State) -> None:
     for part in re.split(_SEP, m.group("times")):
         part = re.sub(r"^at\s+", "", part.strip())
         if part:
-            s.times.append(parse_time(part))
+            s.clock.append(parse_clock(part))
+
+
+def _h_half_past(m: re.Match[str], s: _State) -> None:
+    (hour, _), meridiem = parse_clock(m.group("h"))
+    minute = {"half past": 30, "quarter past": 15, "quarter to": 45}[m.group("q")]
+    if m.group("q") == "quarter to":
+        hour = (hour - 1) % 24
+    s.clock.append(((hour, minute), meridiem))
+
+
+def _h_part(m: re.Match[str], s: _State) -> None:
+    part = m.group("p")
+    if s.part is not None and s.part != part:
+        raise _refuse(f"the phrase names two parts of the day ({s.part}, {part})")
+    s.part = part
+    if m.group("every"):
+        _set_interval(s, 1, "day")
+
+
+def _h_every_unit(m: re.Match[str], s: _State) -> None:
+    unit = m.group("unit")
+    if unit == "night":
+        s.part, unit = "night", "day"
+    s.every_day = s.every_day or unit == "day"
+    _set_interval(s, 1, unit)
 
 
 def _h_minute_of_hour(m: re.Match[str], s: _State) -> None:
@@ -340,9 +394,16 @@ def _h_of_month(m: re.Match[str], s: _State) -> None:
 
 def _h_week_parity(m: re.Match[str], s: _State) -> None:
     raise _refuse(
-        f"{m.group(0)!r}: a cron cannot skip weeks (it has no week parity)",
-        "rate(14 days) with start_at at the first run, or every monday",
+        f"{m.group(0)!r}: a cron cannot skip weeks (it has no week parity); use "
+        "'rate(14 days)' with start_at at the first run, or say 'of the month' for the "
+        "n-th weekday of each month",
     )
+
+
+_DAY_HANDLERS: frozenset[Handler] = frozenset(
+    {_h_days, _h_weekdays, _h_doms, _h_nth_dow, _h_last_day, _h_month_day}
+)
+_TIME_HANDLERS: frozenset[Handler] = frozenset({_h_times, _h_half_past})
 
 
 @lru_cache(maxsize=1)
@@ -353,14 +414,16 @@ def _clause_table() -> list[tuple[re.Pattern[str], Handler]]:
         (re.compile(r"^(?:\s*(?:,|and|&|then|;|\+)\s*)+"), _h_noop),
         (
             re.compile(
-                rf"^(?:every|each)\s+(?:other|second|\d+)\s+(?:weeks?\s+on\s+)?{_DAY}\b(?!{_OF_MONTH})"
+                rf"^(?:every|each)\s+(?:other|second|2nd|\d+)\s+(?:weeks?\s+on\s+)?{_DAY}\b(?!{_OF_MONTH})"
             ),
             _h_week_parity,
         ),
         (re.compile(r"^(?:starting|beginning)\s+(?:now|today)\b"), _h_noop),
         (
             re.compile(
-                r"^(?:every|each)\s+(?P<n>\d+|" + "|".join(_NUMBER_WORDS) + r")\s+"
+                r"^(?:every|each)\s+(?P<n>\d+(?:st|nd|rd|th)?|second|third|fourth|fifth|sixth|"
+                + "|".join(_NUMBER_WORDS)
+                + r")\s+"
                 r"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|seconds?|secs?|s)\b"
             ),
             _h_every_n,
@@ -389,14 +452,12 @@ def _clause_table() -> list[tuple[re.Pattern[str], Handler]]:
             re.compile(
                 r"^(?:every|each)\s+(?P<unit>minute|hour|day|night|week|month|year|second)\b"
             ),
-            lambda m, s: _set_interval(
-                s, 1, "day" if m.group("unit") == "night" else m.group("unit")
-            ),
+            _h_every_unit,
         ),
         (re.compile(r"^(?:hourly|daily|nightly|weekly|monthly|yearly|annually)\b"), _h_adverb),
         (
             re.compile(
-                r"^(?P<count>once|twice)\s+(?:(?:a|an|per|every|each)\s+)?(?P<unit>day|hour|week|month|daily|hourly|weekly|monthly)\b"
+                r"^(?P<count>once|twice)\s+(?:(?:a|an|per|every|each)\s+)?(?P<unit>day|hour|week|month|year|daily|hourly|weekly|monthly|yearly)\b"
             ),
             _h_per,
         ),
@@ -441,6 +502,13 @@ def _clause_table() -> list[tuple[re.Pattern[str], Handler]]:
         ),
         (
             re.compile(
+                r"^(?:at\s+)?(?P<q>half past|quarter past|quarter to)\s+"
+                r"(?P<h>\d{1,2}(?:\s*(?:am|pm))?|noon|midnight)(?=\s|,|$)(?!\s+(?:minutes?\b|past\b))"
+            ),
+            _h_half_past,
+        ),
+        (
+            re.compile(
                 r"^(?:at\s+)?(?:(?P<quarter>quarter past|half past|quarter to)|"
                 r"(?P<top>(?:on|at)\s+the\s+(?:top\s+of\s+the\s+hour|hour|half\s+hour))|"
                 r":(?P<minute>\d{2})|(?P<minute2>\d{1,2})\s+(?:minutes?\s+)?past)(?:\s+(?:the|every|each)\s+hour)?\b"
@@ -455,7 +523,13 @@ def _clause_table() -> list[tuple[re.Pattern[str], Handler]]:
         ),
         (re.compile(rf"^(?P<times>{_TIME}(?:{_SEP}{_TIME})*)(?=\s|,|$)"), _h_times),
         (re.compile(rf"^(?:of\s+)?(?:the|every|each)\s+month\b|^{_OF_MONTH.strip()}"), _h_of_month),
-        (re.compile(r"^(?:in\s+the\s+)?(?:morning|evening|night)\b"), _h_noop),
+        (
+            re.compile(
+                r"^(?:(?P<every>every|each)\s+|in\s+the\s+|at\s+)?(?P<p>morning|afternoon|evening)\b"
+            ),
+            _h_part,
+        ),
+        (re.compile(r"^(?:at\s+)?(?P<p>night)\b(?P<every>)"), _h_part),
     ]
 
 
@@ -469,6 +543,14 @@ def _normalise(text: str) -> str:
         text,
     )
     text = re.sub(r"\b(every|each)\s+quarter\s+(?:of\s+an\s+)?hour\b", r"\1 15 minutes", text)
+    # Quarters of the year: the 1st of January, April, July and October.
+    text = re.sub(r"\bquarterly\b", "every 3 months", text)
+    text = re.sub(r"\b(every|each)\s+quarter\b", r"\1 3 months", text)
+    text = re.sub(
+        r"\b(every|each)\s+(\d{1,2})\s+quarters\b",
+        lambda m: f"{m.group(1)} {3 * int(m.group(2))} months",
+        text,
+    )
     text = re.sub(r"\b(\d{1,2})\s*o'?clock\b", r"\1:00", text)
     text = re.sub(r"^(?:run|repeat|runs|repeats|do it)\s+", "", text)
     return " ".join(text.split())
@@ -477,18 +559,25 @@ def _normalise(text: str) -> str:
 def _clauses(text: str, source: str) -> _State:
     state = _State()
     rest = text
+    order: list[str] = []  # "d" for a days clause, "t" for a times clause, in order
     while rest:
         for pattern, handler in _clause_table():
             match = pattern.match(rest)
             if match is not None and match.end() > 0:
                 handler(match, state)
+                kind = "d" if handler in _DAY_HANDLERS else "t" if handler in _TIME_HANDLERS else ""
+                if kind and (not order or order[-1] != kind):
+                    order.append(kind)
                 rest = rest[match.end() :].lstrip()
                 break
         else:
-            raise _refuse(
-                f"could not understand {rest!r} in {source!r}",
-                f"write the recurrence like {_EXAMPLES}",
-            )
+            raise not_understood(source, rest)
+    if len(order) > 2:
+        # "monday at 8am and tuesday at 9pm": a cron would run every day at every time.
+        raise _refuse(
+            f"{source!r} pairs different times with different days; one schedule runs "
+            "every time it names on every day it names, so use one schedule per pair",
+        )
     return state
 
 
@@ -519,13 +608,78 @@ def _window_hours(window: tuple[int, int], step: int = 1) -> frozenset[int]:
 
 def parse_recurring(lowered: str, source: str) -> list[CronSpec] | RateSpec:
     """Compile a recurring English phrase (already lower-cased)."""
+    _refuse_zone_words(lowered, source)
     s = _clauses(_normalise(lowered), source)
+    _finish_times(s, source)
+    _check_days(s, source)
+    value, unit = _interval(s, source)
+    if unit == "minute":
+        timed = _minute_times(s, value, source)
+    elif unit == "hour":
+        timed = _hour_times(s, value, source)
+    else:
+        timed = _day_times(s, value, unit, source)
+    if isinstance(timed, RateSpec):
+        return timed
+    months = _months(s, value, unit)
+    _default_days(s, unit, source)
+    dom, dow = _day_fields(s)
+    return [CronSpec(mins, hrs, dom, months, dow, _ALL_YEARS) for mins, hrs in timed]
+
+
+def _refuse_zone_words(lowered: str, source: str) -> None:
+    """A recurring phrase runs in the schedule's timezone field; "9am EST" is refused
+    with the phrase without the abbreviation (and the city zone to put in the field)."""
+    for word in re.findall(r"[a-z0-9]+", lowered):
+        refusal = abbreviation_refusal(word)
+        if refusal is not None:
+            rest = " ".join(re.sub(rf"\b{word}\b", " ", source, flags=re.IGNORECASE).split())
+            raise _refuse(
+                f"{refusal.message}; a repeating schedule takes its zone from the timezone "
+                f"field: set it to {refusal.suggestion!r} and drop {word!r} from the phrase",
+                rest,
+            )
+
+
+def _finish_times(s: _State, source: str) -> None:
+    """Times of day, read inside the part of the day ("every evening at 6" = 18:00)."""
+    for time, meridiem in s.clock:
+        if meridiem:
+            if s.part in ("afternoon", "evening") and time[0] < 12:
+                raise _refuse(f"{source!r}: {time[0]:02d}:{time[1]:02d} is not in the {s.part}")
+            if s.part == "morning" and time[0] >= 12:
+                raise _refuse(f"{source!r}: {time[0]:02d}:{time[1]:02d} is not in the morning")
+            s.times.append(time)
+        else:
+            s.times.append(with_part_of_day(time, s.part, source))
+    if s.part in ("morning", "afternoon", "evening") and not s.times:
+        hour = {"morning": "7am", "afternoon": "3pm", "evening": "6pm"}[s.part]
+        raise _refuse(
+            f"{source!r} does not say at what time in the {s.part}; nothing is guessed",
+            f"every day at {hour}",
+        )
+
+
+def _check_days(s: _State, source: str) -> None:
     has_days = bool(s.dows or s.doms or s.dow_special or s.dom_special)
-    restricted = has_days or bool(s.months) or s.window is not None
     if (s.dows and (s.doms or s.dom_special or s.dow_special)) or (s.doms and s.dom_special):
         raise _refuse(
             f"{source!r} mixes days of the week with days of the month; use two schedules",
         )
+    if s.every_day and has_days:
+        raise _refuse(
+            f"{source!r} says both 'every day' and particular days; say one of them "
+            "(for two different times, use two schedules)",
+        )
+    if s.dom_special == ("LW", 0):
+        raise _refuse(
+            f"{source!r}: the last weekday of the month needs cron 'LW', which is not in "
+            "EventBridge Scheduler's documented cron syntax, so it is not accepted; "
+            "'last day of the month' and 'last friday of the month' are",
+        )
+
+
+def _interval(s: _State, source: str) -> tuple[int, str]:
     value, unit = s.interval if s.interval is not None else (1, "")
     if unit == "second":
         raise _refuse(
@@ -535,92 +689,120 @@ def parse_recurring(lowered: str, source: str) -> list[CronSpec] | RateSpec:
         )
     if value <= 0:
         raise _refuse(f"{source!r}: an interval must be at least 1", "every 1 minute")
+    restricted = _restricted(s)
     if unit == "minute" and value % 60 == 0 and not s.times:
         value, unit = value // 60, "hour"
     if unit == "hour" and value % 24 == 0 and not restricted and s.minute_of_hour is None:
         value, unit = value // 24, "day"
-
-    minutes: frozenset[int] = frozenset({0})
-    hours: frozenset[int] = frozenset({0})
-    time_pairs: list[tuple[frozenset[int], frozenset[int]]]
-    months = frozenset(s.months) or _ALL_MONTHS
-    dom: frozenset[int] | DomSpecial | None = None
-    dow: frozenset[int] | DowSpecial | None = None
-
     if unit in ("minute", "hour") and s.times:
         raise _refuse(
             f"{source!r} gives both an interval and times of day; use 'between' for a "
             "window or drop the interval",
             "every 30 minutes between 9am and 5pm",
         )
-    if unit == "minute":
-        if s.minute_of_hour is not None:
-            raise _refuse(f"{source!r}: a minute past the hour needs an hourly schedule")
-        if not restricted and 60 % value != 0:
-            return RateSpec(value, "minute")
-        if 60 % value != 0:
-            raise _refuse(
-                f"{source!r}: every {value} minutes does not divide the hour, so it cannot "
-                "be combined with days or a time window",
-                "every 5, 10, 15, 20 or 30 minutes",
-            )
-        minutes = frozenset(range(0, 60, value))
-        hours = _window_hours(s.window) if s.window else frozenset(range(24))
-        time_pairs = [(minutes, hours)]
-    elif unit == "hour":
-        minute = s.minute_of_hour or 0
-        if s.window is not None:
-            hours = _window_hours(s.window, value)
-        elif 24 % value == 0:
-            hours = frozenset(range(0, 24, value))
-        elif not restricted and s.minute_of_hour is None:
-            return RateSpec(value, "hour")
-        else:
-            raise _refuse(
-                f"{source!r}: every {value} hours does not divide the day, so it cannot be "
-                "combined with days or a minute past the hour",
-                "every 2, 3, 4, 6, 8 or 12 hours",
-            )
-        time_pairs = [(frozenset({minute}), hours)]
-    else:
-        if s.window is not None:
-            raise _refuse(
-                f"{source!r}: a 'between' window needs a minute or hour interval",
-                "every 30 minutes between 9am and 5pm",
-            )
-        if s.minute_of_hour is not None:
-            raise _refuse(f"{source!r}: a minute past the hour needs an hourly schedule")
-        if value > 1:
-            if unit == "month" and not s.months:
-                months = frozenset(range(1, 13, value))
-            elif not (s.times or has_days or s.months) and unit in ("day", "week"):
-                return RateSpec(value * (7 if unit == "week" else 1), "day")
-            else:
-                raise _refuse(
-                    f"{source!r}: every {value} {unit}s at set times or days cannot be "
-                    "expressed as a cron; EventBridge can run a fixed rate from a start time",
-                    f"rate({value * (7 if unit == 'week' else 1)} days) with start_at at the first run",
-                )
-        time_pairs = _time_specs(s.times or [(0, 0)])
-    if unit == "week" and not has_days:
-        s.dows = {2}  # "every week": Monday 00:00 (documented)
-    if unit == "month" and not has_days:
-        s.doms = {1}
-    if unit == "year" and not has_days:
-        s.doms = {1}
-    if unit == "year" and not s.months:
-        months = frozenset({1})
-    if unit == "" and not has_days and not s.times:
-        raise _refuse(f"could not tell how often {source!r} runs", f"write it like {_EXAMPLES}")
+    if unit == "" and not _has_days(s) and not s.times:
+        raise _refuse(f"could not tell how often {source!r} runs; e.g. {_EXAMPLES}")
+    return value, unit
 
-    if s.dows:
-        dow = frozenset(s.dows)
-    elif s.dow_special is not None:
-        dow = s.dow_special
-    elif s.dom_special is not None:
-        dom = s.dom_special
-    elif s.doms:
-        dom = frozenset(s.doms)
+
+def _has_days(s: _State) -> bool:
+    return bool(s.dows or s.doms or s.dow_special or s.dom_special)
+
+
+def _restricted(s: _State) -> bool:
+    return _has_days(s) or bool(s.months) or s.window is not None
+
+
+TimePairs = list[tuple[frozenset[int], frozenset[int]]]
+
+
+def _minute_times(s: _State, value: int, source: str) -> TimePairs | RateSpec:
+    if s.minute_of_hour is not None:
+        raise _refuse(f"{source!r}: a minute past the hour needs an hourly schedule")
+    if 60 % value != 0:
+        if not _restricted(s):
+            return RateSpec(value, "minute")
+        raise _refuse(
+            f"{source!r}: every {value} minutes does not divide the hour, so it cannot "
+            "be combined with days or a time window (every 5, 10, 15, 20 or 30 minutes can)",
+        )
+    hours = _window_hours(s.window) if s.window else frozenset(range(24))
+    return [(frozenset(range(0, 60, value)), hours)]
+
+
+def _hour_times(s: _State, value: int, source: str) -> TimePairs | RateSpec:
+    minute = s.minute_of_hour or 0
+    if s.window is not None:
+        hours = _window_hours(s.window, value)
+    elif 24 % value == 0:
+        hours = frozenset(range(0, 24, value))
+    elif not _restricted(s) and s.minute_of_hour is None:
+        return RateSpec(value, "hour")
     else:
-        dom = _ALL_DAYS
-    return [CronSpec(mins, hrs, dom, months, dow, _ALL_YEARS) for mins, hrs in time_pairs]
+        raise _refuse(
+            f"{source!r}: every {value} hours does not divide the day, so it cannot be "
+            "combined with days or a minute past the hour (every 2, 3, 4, 6, 8 or 12 "
+            "hours can)",
+        )
+    return [(frozenset({minute}), hours)]
+
+
+def _day_times(s: _State, value: int, unit: str, source: str) -> TimePairs | RateSpec:
+    if s.window is not None:
+        raise _refuse(
+            f"{source!r}: a 'between' window needs a minute or hour interval",
+            "every 30 minutes between 9am and 5pm",
+        )
+    if s.minute_of_hour is not None:
+        raise _refuse(f"{source!r}: a minute past the hour needs an hourly schedule")
+    if value > 1 and not (unit == "month" and not s.months):
+        if unit in ("day", "week") and not (s.times or _has_days(s) or s.months):
+            return RateSpec(value * (7 if unit == "week" else 1), "day")
+        if unit == "year":
+            raise _refuse(
+                f"{source!r}: every {value} years cannot be written as a cron without "
+                "choosing the first year; write the years in cron(), e.g. "
+                "cron(0 0 1 1 ? 2027/2)",
+            )
+        days = value * (7 if unit == "week" else 1)
+        raise _refuse(
+            f"{source!r}: every {value} {unit}s at set times or days cannot be expressed as "
+            f"a cron; use 'rate({days} days)' with start_at at the first run",
+        )
+    if value > 12 and unit == "month":
+        raise _refuse(f"{source!r}: every {value} months does not fit in a year; use 'yearly'")
+    return _time_specs(s.times or [(0, 0)])
+
+
+def _months(s: _State, value: int, unit: str) -> frozenset[int]:
+    if s.months:
+        return frozenset(s.months)
+    if unit == "month" and value > 1:
+        return frozenset(range(1, 13, value))
+    if unit == "year":
+        return frozenset({1})
+    return _ALL_MONTHS
+
+
+def _default_days(s: _State, unit: str, source: str) -> None:
+    """Documented defaults: a week starts on Monday, a month/year on the 1st."""
+    if _has_days(s):
+        return
+    if unit == "week":
+        s.dows = {2}
+    elif unit in ("month", "year"):
+        s.doms = {1}
+
+
+def _day_fields(
+    s: _State,
+) -> tuple[frozenset[int] | DomSpecial | None, frozenset[int] | DowSpecial | None]:
+    if s.dows:
+        return None, frozenset(s.dows)
+    if s.dow_special is not None:
+        return None, s.dow_special
+    if s.dom_special is not None:
+        return s.dom_special, None
+    if s.doms:
+        return frozenset(s.doms), None
+    return _ALL_DAYS, None

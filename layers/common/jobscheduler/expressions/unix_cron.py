@@ -1,14 +1,22 @@
 """Unix (Vixie) 5-field cron -> EventBridge cron expression(s).
 
 Unix day-of-week is 0-7 (0 and 7 = Sunday), EventBridge's is 1-7 (1 = Sunday). When
-both day fields are restricted, Unix runs on either (OR); EventBridge allows only one
-day field per cron, so the result is two crons whose union is the Unix schedule. A day
-field counts as restricted when it does not select every value (croniter's rule, so
-``*/1`` is unrestricted and ``*/2`` is restricted).
+day fields meet, we follow cronie (Vixie cron, the Linux crontab), not croniter:
+
+* If either day field starts with ``*`` (``*``, ``*/2``), a day must match both fields
+  (AND). ``0 9 */2 * MON`` runs on Mondays that are odd dates. EventBridge allows one
+  day field per cron, so AND is only accepted when one field selects every day;
+  otherwise the cron is refused (a 422 explaining why), never approximated.
+* Otherwise a day matching either field runs (OR): ``0 9 1 * 0-6`` runs every day, and
+  ``0 9 1,15 * MON`` compiles to two crons whose union is the Unix schedule.
+
+Day-of-week steps (``*/2``, ``1-5/2``) are expanded over 0-7 as cronie does (Scheduler
+has no day-of-week step): ``*/2`` is SUN,TUE,THU,SAT and ``1-7/2`` MON,WED,FRI,SUN.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from jobscheduler.errors import InvalidExpression
@@ -26,8 +34,6 @@ from jobscheduler.expressions.fields import (
 # Unix numbering: 0-7, 0 and 7 = Sunday.
 UNIX_DOW = FieldSpec("day-of-week", 0, 7, {n: i for i, n in enumerate(DOW_NAMES)})
 
-_DOW_0_6 = FieldSpec("day-of-week", 0, 6, {n: i for i, n in enumerate(DOW_NAMES)})
-
 MACROS = {
     "@yearly": "0 0 1 1 *",
     "@annually": "0 0 1 1 *",
@@ -41,7 +47,7 @@ MACROS = {
 _CRON_TOKEN = re.compile(r"^[0-9*/,\-?]+$")
 _SPECIAL_ITEM = re.compile(r"^(L|LW|[0-9]+[LW]|[LW][0-9]+|L-[0-9]+)$")
 _ALL_YEARS = frozenset(range(1970, 2200))
-_DOW_STEP_DAYS = {0: "SUN", 1: "MON", 2: "TUE", 3: "WED", 4: "THU", 5: "FRI", 6: "SAT"}
+_ALL_DAYS = frozenset(range(1, 32))
 
 
 def looks_like_cron(text: str) -> bool:
@@ -88,7 +94,7 @@ def compile_unix(text: str) -> list[CronSpec]:
         if "?" in fields[2:5] or _looks_like_year(fields[5]):
             raise InvalidExpression(
                 f"{text!r} has 6 fields: EventBridge cron must be written as cron(...)",
-                suggestion=f"cron({stripped})",
+                suggestion=_eventbridge_six(fields),
             )
         raise InvalidExpression(
             f"{text!r} has 6 fields: a seconds field is not supported; EventBridge "
@@ -119,34 +125,60 @@ def compile_unix(text: str) -> list[CronSpec]:
     hours = parse_field(hour, HOUR, text)
     doms = parse_field(dom_text, DAY_OF_MONTH, text)
     months = parse_field(month, MONTH, text)
-    if "/" in dow_text:
-        raise InvalidExpression(
-            f"a step in the day-of-week field ({dow_text!r}) is not supported by "
-            "EventBridge Scheduler",
-            suggestion=_dow_step_hint(fields),
-        )
     unix_dows = parse_field(dow_text, UNIX_DOW, text)
     dows = frozenset((d % 7) + 1 for d in unix_dows)
-    dom_restricted = len(doms) != 31
-    dow_restricted = len(dows) != 7
-    if dom_restricted and dow_restricted:
-        specs: list[CronSpec] = []
-        by_dom = CronSpec(minutes, hours, doms, months, None, _ALL_YEARS)
-        by_dow = CronSpec(minutes, hours, None, months, dows, _ALL_YEARS)
-        try:
-            check_can_fire(by_dom, text)
-            specs.append(by_dom)
-        except InvalidExpression:
-            # Unix ORs the days: a day-of-month part that never exists (Feb 30) simply
-            # adds nothing, so only the day-of-week part is kept.
-            pass
-        specs.append(by_dow)
-        return specs
-    if dow_restricted:
-        return [CronSpec(minutes, hours, None, months, dows, _ALL_YEARS)]
-    spec = CronSpec(minutes, hours, doms, months, None, _ALL_YEARS)
+    return _day_specs(text, minutes, hours, doms, months, dows, dom_text, dow_text)
+
+
+def _day_specs(
+    text: str,
+    minutes: frozenset[int],
+    hours: frozenset[int],
+    doms: frozenset[int],
+    months: frozenset[int],
+    dows: frozenset[int],
+    dom_text: str,
+    dow_text: str,
+) -> list[CronSpec]:
+    """cronie's day rule (see the module docstring) as EventBridge crons."""
+    every_dom, every_dow = len(doms) == 31, len(dows) == 7
+    if dom_text.startswith("*") or dow_text.startswith("*"):
+        if every_dow:
+            return [_checked(CronSpec(minutes, hours, doms, months, None, _ALL_YEARS), text)]
+        if every_dom:
+            return [CronSpec(minutes, hours, None, months, dows, _ALL_YEARS)]
+        raise InvalidExpression(
+            f"{text!r}: in Linux cron (cronie) a day field starting with '*' means a day must "
+            f"match both day-of-month {dom_text!r} and day-of-week {dow_text!r}; EventBridge "
+            "Scheduler cannot combine the two day fields, so this cron cannot be run exactly",
+        )
+    if every_dom or every_dow:
+        # OR with a field that selects every day: every day.
+        return [_checked(CronSpec(minutes, hours, _ALL_DAYS, months, None, _ALL_YEARS), text)]
+    specs: list[CronSpec] = []
+    by_dom = CronSpec(minutes, hours, doms, months, None, _ALL_YEARS)
+    # Unix ORs the days: a day-of-month part that never exists (Feb 30) simply adds
+    # nothing, so only the day-of-week part is kept.
+    with contextlib.suppress(InvalidExpression):
+        specs.append(_checked(by_dom, text))
+    specs.append(CronSpec(minutes, hours, None, months, dows, _ALL_YEARS))
+    return specs
+
+
+def _checked(spec: CronSpec, text: str) -> CronSpec:
     check_can_fire(spec, text)
-    return [spec]
+    return spec
+
+
+def _eventbridge_six(fields: list[str]) -> str:
+    """A 6-field cron written as cron(...), with '?' in the day field left open."""
+    minute, hour, dom, month, dow, year = fields
+    if "?" not in (dom, dow):
+        if dow == "*":
+            dow = "?"
+        elif dom == "*":
+            dom = "?"
+    return f"cron({minute} {hour} {dom} {month} {dow} {year})"
 
 
 def _eventbridge_hint(fields: list[str]) -> str:
@@ -154,14 +186,3 @@ def _eventbridge_hint(fields: list[str]) -> str:
     if dom != "*" and dow == "*":
         return f"cron({minute} {hour} {dom} {month} ? *)"
     return f"cron({minute} {hour} ? {month} {dow} *)"
-
-
-def _dow_step_hint(fields: list[str]) -> str | None:
-    try:
-        # Expand the step over 0-6 (7 would repeat Sunday), as croniter does.
-        values = parse_field(fields[4], _DOW_0_6, " ".join(fields))
-    except InvalidExpression:
-        return None
-    days = sorted({v % 7 for v in values})
-    listed = ",".join(_DOW_STEP_DAYS[d] for d in days)
-    return f"list the days: {' '.join([*fields[:4], listed])}"

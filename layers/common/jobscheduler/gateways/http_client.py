@@ -6,24 +6,34 @@ connects to that IP while the Host header and TLS SNI/certificate check keep the
 urllib3/requests resolve the name again inside their connection pools, so pinning the
 IP there means patching their internals; http.client exposes ``connect()`` to override.
 It also never reads proxy settings from the environment, which would bypass the check.
+
+``timeout`` bounds the whole request, redirects included: the name lookup runs in a
+worker thread the caller stops waiting for, and a watchdog shuts the socket down at the
+deadline. Socket timeouts alone are not enough: they are re-armed by every read, so a
+server that drips one byte at a time would hold the request indefinitely.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from jobscheduler.gateways import ssrf
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 65536
-# Headers that carry the caller's credentials: not forwarded to another origin.
-_CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+# Headers the client itself sets on every hop; on a redirect to another origin every
+# other header (the task's own, the webhook-* signature) is dropped.
+_CLIENT_HEADERS = frozenset({"user-agent"})
+_T = TypeVar("_T")
 
 
 class HttpError(Exception):
@@ -57,31 +67,100 @@ class HttpResponse:
 Resolver = Callable[..., list[ssrf.IPAddress]]
 
 
+class _Watchdog:
+    """Shuts the watched socket down when the deadline passes.
+
+    A blocked connect, handshake, send or read in the requesting thread then returns at
+    once (with an error or end of file); ``expired`` tells the caller it was the deadline.
+    """
+
+    def __init__(self, deadline: float) -> None:
+        self.expired = False
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
+        self._timer.daemon = True
+        self._timer.name = "http-watchdog"
+        self._timer.start()
+
+    def watch(self, sock: socket.socket | None) -> None:
+        with self._lock:
+            self._sock = sock
+            if self.expired and sock is not None:
+                _shutdown(sock)
+
+    def stop(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._sock = None
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.expired = True
+            if self._sock is not None:
+                _shutdown(self._sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    # The plain socket's shutdown, also for a TLS socket: no TLS close_notify exchange
+    # with a peer that is not answering. OSError: closed or never connected, nothing to do.
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to a pre-checked address; the Host header still names the host."""
 
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+    def __init__(
+        self, host: str, port: int, address: str, timeout: float, watchdog: _Watchdog
+    ) -> None:
         super().__init__(host, port, timeout=timeout)
         self._address = address
+        self._watchdog = watchdog
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock = _dial(self._address, self.port, self.timeout, self._watchdog)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """TLS to a pre-checked address; SNI and the certificate check use the host name."""
 
     def __init__(
-        self, host: str, port: int, address: str, timeout: float, context: ssl.SSLContext
+        self,
+        host: str,
+        port: int,
+        address: str,
+        timeout: float,
+        context: ssl.SSLContext,
+        watchdog: _Watchdog,
     ) -> None:
         super().__init__(host, port, timeout=timeout, context=context)
         self._address = address
         self._tls = context
+        self._watchdog = watchdog
 
     def connect(self) -> None:
-        raw = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
+        raw = _dial(self._address, self.port, self.timeout, self._watchdog)
+        # Handshake after wrapping so the watchdog holds the TLS socket while it runs.
+        tls = self._tls.wrap_socket(raw, server_hostname=self.host, do_handshake_on_connect=False)
+        self._watchdog.watch(tls)
+        self.sock = tls
+        tls.do_handshake()
+
+
+def _dial(address: str, port: int, timeout: float | None, watchdog: _Watchdog) -> socket.socket:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    watchdog.watch(sock)
+    try:
+        sock.settimeout(timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.connect((address, port))
+    except BaseException:
+        watchdog.watch(None)
+        sock.close()
+        raise
+    return sock
 
 
 def request(
@@ -134,15 +213,20 @@ def request(
                 k: v for k, v in current_headers.items() if k.lower() != "content-type"
             }
         if _origin(url) != origin:
-            current_headers = {
-                k: v for k, v in current_headers.items() if k.lower() not in _CREDENTIAL_HEADERS
-            }
+            # Another origin gets none of the task's headers (API keys, cookies) and no
+            # webhook-* signature: only what the client itself says about the request.
+            kept = _CLIENT_HEADERS | ({"content-type"} if body is not None else set())
+            current_headers = {k: v for k, v in current_headers.items() if k.lower() in kept}
     raise HttpRefused(f"more than {max_redirects} redirects")
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
-    return parts.scheme, (parts.hostname or ""), parts.port
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1  # a bad port is refused when dialled; never the same origin
+    return parts.scheme.lower(), (parts.hostname or ""), port
 
 
 def _one(
@@ -168,7 +252,11 @@ def _one(
     except ValueError as error:
         raise HttpRefused(f"bad port in {url!r}") from error
     try:
-        addresses = resolver(host, port, allow_loopback=allow_loopback)
+        addresses = _within(
+            deadline,
+            lambda: resolver(host, port, allow_loopback=allow_loopback),
+            f"resolving {host} timed out",
+        )
     except ssrf.Refused as error:
         raise HttpRefused(str(error)) from error
     except ConnectionError as error:
@@ -179,28 +267,54 @@ def _one(
     last_error: OSError | None = None
     for address in addresses:
         remaining = _remaining(deadline)
+        watchdog = _Watchdog(deadline)
         conn: http.client.HTTPConnection
         if parts.scheme == "https":
-            conn = _PinnedHTTPSConnection(host, port, str(address), remaining, context)
+            conn = _PinnedHTTPSConnection(host, port, str(address), remaining, context, watchdog)
         else:
-            conn = _PinnedHTTPConnection(host, port, str(address), remaining)
+            conn = _PinnedHTTPConnection(host, port, str(address), remaining, watchdog)
         try:
-            conn.connect()
-        except TimeoutError as error:
-            conn.close()
-            raise HttpTimeout(f"connecting to {host} timed out") from error
-        except ssl.SSLError as error:
-            conn.close()
-            raise HttpError(f"TLS handshake with {host} failed: {error}") from error
-        except OSError as error:
-            conn.close()
-            last_error = error
-            continue
-        try:
-            return _exchange(conn, method, target, headers, body, deadline, max_response_bytes)
+            try:
+                conn.connect()
+            except (TimeoutError, ssl.SSLError, OSError) as error:
+                if watchdog.expired or isinstance(error, TimeoutError):
+                    raise HttpTimeout(f"connecting to {host} timed out") from error
+                if isinstance(error, ssl.SSLError):
+                    raise HttpError(f"TLS handshake with {host} failed: {error}") from error
+                last_error = error
+                continue
+            return _exchange(
+                conn, method, target, headers, body, deadline, max_response_bytes, watchdog
+            )
         finally:
+            watchdog.stop()
             conn.close()
     raise HttpConnectionError(f"cannot connect to {host}:{port}: {last_error}")
+
+
+def _within(deadline: float, work: Callable[[], _T], message: str) -> _T:
+    """Run ``work`` in a daemon thread and wait until the deadline at most.
+
+    For getaddrinfo, which takes no timeout: a lookup still running at the deadline is
+    abandoned (it ends on its own when the resolver gives up) and the request times out.
+    """
+    outcome: list[_T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as error:  # noqa: BLE001 (re-raised in the waiting thread)
+            failure.append(error)
+
+    worker = threading.Thread(target=run, name="http-resolve", daemon=True)
+    worker.start()
+    worker.join(_remaining(deadline))
+    if worker.is_alive():
+        raise HttpTimeout(message)
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 def _exchange(
@@ -211,14 +325,16 @@ def _exchange(
     body: bytes | None,
     deadline: float,
     max_response_bytes: int,
+    watchdog: _Watchdog,
 ) -> tuple[HttpResponse, str | None]:
+    chunks: list[bytes] = []
+    size = 0
+    truncated = False
     try:
+        _set_timeout(conn, deadline)
         conn.request(method, target, body=body, headers=headers)
         _set_timeout(conn, deadline)
         response = conn.getresponse()
-        chunks: list[bytes] = []
-        size = 0
-        truncated = False
         while method != "HEAD":
             _set_timeout(conn, deadline)
             chunk = response.read(min(_CHUNK, max_response_bytes - size + 1))
@@ -230,10 +346,13 @@ def _exchange(
                 # Stop reading: the rest is never downloaded (the connection is closed).
                 truncated = True
                 break
-    except TimeoutError as error:
-        raise HttpTimeout("the request timed out") from error
     except (OSError, http.client.HTTPException) as error:
+        if watchdog.expired or isinstance(error, TimeoutError):
+            raise HttpTimeout("the request timed out") from error
         raise HttpConnectionError(f"the connection failed: {error}") from error
+    if watchdog.expired:
+        # The shutdown may look like a clean end of the body: it is a timeout.
+        raise HttpTimeout("the request timed out")
     data = b"".join(chunks)[:max_response_bytes]
     kept = {
         name.lower(): value

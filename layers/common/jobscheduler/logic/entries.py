@@ -13,6 +13,8 @@ from datetime import datetime
 from aws_lambda_powertools.metrics import MetricUnit
 
 from jobscheduler.errors import DomainError
+from jobscheduler.expressions import next_on_grid, rate_anchor
+from jobscheduler.expressions.eventbridge import RateSpec, parse_expression
 from jobscheduler.gateways import scheduler
 from jobscheduler.gateways.scheduler import EntrySpec
 from jobscheduler.models.ids import scheduler_entry_name
@@ -30,15 +32,30 @@ _STATES: dict[ScheduleStatus, scheduler.State] = {
 }
 
 
+def start_date(schedule: Schedule, expression: str, *, now: datetime) -> datetime | None:
+    """The StartDate of one entry written at ``now``.
+
+    A rate() always gets one: Scheduler runs a rate first at StartDate and, when a write
+    omits it, restarts the cadence at the time of the write. So every write sends the
+    next point of the schedule's own grid (start_at, or the first minute after creation).
+    A cron keeps start_at while it lies ahead; Scheduler refuses a StartDate more than
+    5 minutes in the past, and a cron's times do not depend on it.
+    """
+    if schedule.kind == ScheduleKind.ONE_TIME:
+        return None
+    parsed = parse_expression(expression)
+    if isinstance(parsed, RateSpec):
+        anchor = rate_anchor(schedule.start_at, schedule.created_at)
+        return next_on_grid(anchor, parsed.seconds, now)
+    return schedule.start_at if schedule.start_at and schedule.start_at > now else None
+
+
 def entry_specs(schedule: Schedule, *, now: datetime) -> list[EntrySpec]:
     """The entries ``schedule`` needs: none once COMPLETED or DELETED."""
     state = _STATES.get(schedule.status)
     if state is None:
         return []
     one_off = schedule.kind == ScheduleKind.ONE_TIME
-    # Scheduler refuses a StartDate more than 5 minutes in the past; a start that has
-    # passed means "from now", which is also what no StartDate means.
-    start = schedule.start_at if schedule.start_at and schedule.start_at > now else None
     return [
         EntrySpec(
             tenant=schedule.tenant,
@@ -52,7 +69,7 @@ def entry_specs(schedule: Schedule, *, now: datetime) -> list[EntrySpec]:
             flexible_window_minutes=schedule.flexible_window_minutes,
             max_retries=schedule.retry.scheduler_max_retries,
             max_event_age_seconds=schedule.retry.scheduler_max_event_age_seconds,
-            start_date=None if one_off else start,
+            start_date=start_date(schedule, expression, now=now),
             end_date=None if one_off else schedule.end_at,
         )
         for part, expression in enumerate(schedule.expressions)

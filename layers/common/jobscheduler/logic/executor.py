@@ -35,7 +35,7 @@ from jobscheduler.dal.backfill_fence import fence as backfill_fence
 from jobscheduler.gateways.scheduler_cleanup import try_delete_scheduler_entries, try_publish
 from jobscheduler.logic.auto_pause import due as auto_pause_due
 from jobscheduler.logic.auto_pause import pause as auto_pause
-from jobscheduler.logic.runner import RunContext, TaskOutcome, run_task
+from jobscheduler.logic.runner import RunContext, TaskOutcome, describe_error, run_task
 from jobscheduler.logic.timing import next_fire
 from jobscheduler.models.events import EventType, LifecycleEvent
 from jobscheduler.models.executions import (
@@ -45,6 +45,7 @@ from jobscheduler.models.executions import (
     Trigger,
 )
 from jobscheduler.models.schedules import Schedule, ScheduleKind, ScheduleStatus
+from jobscheduler.models.tasks import Task
 from jobscheduler.observability import logger, metrics
 
 # Kept back from the Lambda's remaining time to write the result and publish it.
@@ -202,7 +203,7 @@ def execute(
     )
     if clock.uniform is not None:
         ctx.uniform = clock.uniform
-    outcome = run_task(schedule.task, ctx)
+    outcome = _run_guarded(schedule.task, ctx, clock)
     return _finish(payload.tenant, base, schedule, outcome, claim, clock)
 
 
@@ -225,6 +226,22 @@ def _refused_claim(
         return _skip(tenant, base, "superseded", schedule, now, detail=detail)
     detail = f"overlap: execution {claim.running_execution} is still running"
     return _skip(tenant, base, "overlap", schedule, now, detail=detail, replacing_lease=replacing)
+
+
+def _run_guarded(task: Task, ctx: RunContext, clock: Clock) -> TaskOutcome:
+    """run_task, but whatever it raises ends the run FAILED (with the lease released and
+    execution.failed published by _finish) instead of leaving it RUNNING."""
+    started = clock.monotonic()
+    try:
+        return run_task(task, ctx)
+    except Exception as error:  # noqa: BLE001 (a task must never wedge a run)
+        logger.exception("the task raised; the run is recorded as failed")
+        return TaskOutcome(
+            status=ExecutionStatus.FAILED,
+            attempts=1,
+            duration_ms=max(0, int((clock.monotonic() - started) * 1000)),
+            error=f"unexpected error: {describe_error(error)}",
+        )
 
 
 def _finish(

@@ -8,6 +8,7 @@ retry is only started when its delay and a minimal attempt still fit before it.
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,10 @@ from standardwebhooks.webhooks import Webhook
 
 from jobscheduler.gateways import http_client, targets
 from jobscheduler.gateways.secrets import get_or_create_signing_secret
+from jobscheduler.logic import http_rules
+from jobscheduler.logic.task_policy import OwnResources, http_task_problems, own_resource_reason
 from jobscheduler.models.executions import ExecutionStatus, StepOutcome
+from jobscheduler.models.ids import message_id
 from jobscheduler.models.schedules import RetryPolicy
 from jobscheduler.models.tasks import (
     EventBridgeTask,
@@ -30,12 +34,32 @@ from jobscheduler.models.tasks import (
     SqsTask,
     StepFunctionsTask,
 )
+from jobscheduler.observability import logger
 from jobscheduler.settings import get_settings
 
 # An attempt with less time than this is not started: it could only time out.
 MIN_ATTEMPT_SECONDS = 0.5
 RESULT_BODY_BYTES = 1024
 USER_AGENT = "job-scheduler/1 (+https://github.com/; Standard Webhooks)"
+# RFC 9110 section 10.2.3: delay-seconds is 1*DIGIT, ASCII digits only (str.isdigit()
+# also accepts superscripts and other scripts' digits).
+_DELAY_SECONDS = re.compile(r"^[0-9]+$", re.ASCII)
+
+# Informational (not signed): which schedule, execution and sequence step sent this.
+SCHEDULE_HEADER = "X-Schedule-Id"
+EXECUTION_HEADER = "X-Execution-Id"
+STEP_HEADER = "X-Step-Id"
+_OWN_HEADERS = frozenset(
+    h.lower()
+    for h in (
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+        SCHEDULE_HEADER,
+        EXECUTION_HEADER,
+        STEP_HEADER,
+    )
+)
 
 LeafTask = HttpTask | LambdaTask | SqsTask | SnsTask | EventBridgeTask | StepFunctionsTask
 
@@ -118,6 +142,11 @@ def run_with_retries(task: LeafTask, ctx: RunContext, *, run_key: str) -> TaskOu
             result = _dispatch(task, ctx, run_key=run_key, timeout=remaining)
         except TaskFailure as failure:
             last = failure
+        except Exception as error:  # noqa: BLE001 (a task or target must never wedge a run)
+            # Anything else is a defect or input no check foresaw: fail the run with the
+            # error, never leave it RUNNING; not retried, it would fail the same way.
+            logger.exception("unexpected error in a task attempt")
+            last = TaskFailure(f"unexpected error: {describe_error(error)}", retryable=False)
         else:
             return TaskOutcome(
                 status=ExecutionStatus.SUCCEEDED,
@@ -190,21 +219,32 @@ def _run_sequence(task: SequenceTask, ctx: RunContext) -> TaskOutcome:
     )
 
 
+def describe_error(error: BaseException, limit: int = 500) -> str:
+    """``Type: message``, bounded, and safe to store (no lone surrogates)."""
+    text = f"{type(error).__name__}: {error}"
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _dispatch(task: LeafTask, ctx: RunContext, *, run_key: str, timeout: float) -> dict[str, Any]:
+    # Refused at create and update too (logic.task_policy); checked again here for items
+    # written before those checks existed or by hand.
+    found = own_resource_reason(task, OwnResources.of(get_settings()))
+    if found is not None:
+        field, reason = found
+        raise TaskFailure(f"{task.type} task targets {reason} ({field}); refused", retryable=False)
     if isinstance(task, HttpTask):
         return _run_http(task, ctx, run_key=run_key, timeout=timeout)
+    # Targets de-duplicate on this key (SQS/SNS FIFO, Step Functions names): it must be
+    # unique across schedules and tenants, not only within one schedule.
+    run_key = message_id(ctx.tenant, ctx.schedule_id, run_key)
     try:
         if isinstance(task, LambdaTask):
             return targets.invoke_lambda(task, timeout=timeout)
         if isinstance(task, SqsTask):
             return targets.send_sqs(task, run_key=run_key, timeout=timeout)
         if isinstance(task, SnsTask):
-            if task.topic_arn == get_settings().topic_arn:
-                # Refused at create time too (logic.task_policy); this catches items
-                # written before that check or by hand.
-                raise TaskFailure(
-                    "sns task targets the scheduler's own lifecycle topic", retryable=False
-                )
             return targets.publish_sns(
                 task, run_key=run_key, default_group=ctx.schedule_id, timeout=timeout
             )
@@ -219,20 +259,38 @@ def _dispatch(task: LeafTask, ctx: RunContext, *, run_key: str, timeout: float) 
 
 def _run_http(task: HttpTask, ctx: RunContext, *, run_key: str, timeout: float) -> dict[str, Any]:
     settings = get_settings()
+    problems = http_task_problems(task, settings, at_run_time=True)
+    if problems:
+        raise TaskFailure(
+            "the task breaks the HTTP task rules: " + "; ".join(p.msg for p in problems),
+            retryable=False,
+        )
     body = None if task.body is None else targets.encode(task.body)
-    headers = {"User-Agent": USER_AGENT, **task.headers}
-    lower = {name.lower() for name in headers}
+    # Host, Content-Length, Transfer-Encoding, webhook-* and the like belong to the
+    # client: a task stored before the create-time rules never sends its own.
+    own = {k: v for k, v in task.headers.items() if not http_rules.is_client_owned(k)}
+    lower = {name.lower() for name in own}
+    # The task's own User-Agent, if any, replaces ours (one header, whatever its case).
+    headers = {} if "user-agent" in lower else {"User-Agent": USER_AGENT}
+    headers.update(own)
     if body is not None and "content-type" not in lower:
         headers["Content-Type"] = (
             "text/plain; charset=utf-8" if isinstance(task.body, str) else "application/json"
         )
-    # Standard Webhooks: the id is stable across retries (receivers de-duplicate on it),
-    # the timestamp is fresh per attempt (receivers reject old ones).
+    # Standard Webhooks: the id names one message (schedule, fire, step) and is stable
+    # across retries (receivers de-duplicate on it); the timestamp is fresh per attempt
+    # (receivers reject old ones). Ours win over same-named task headers.
     secret = get_or_create_signing_secret(ctx.tenant)
     sent_at = ctx.wall_clock()
-    headers["webhook-id"] = run_key
+    msg_id = message_id(ctx.tenant, ctx.schedule_id, run_key)
+    headers = {k: v for k, v in headers.items() if k.lower() not in _OWN_HEADERS}
+    headers["webhook-id"] = msg_id
     headers["webhook-timestamp"] = str(int(sent_at.timestamp()))
-    headers["webhook-signature"] = Webhook(secret).sign(run_key, sent_at, body or "")
+    headers["webhook-signature"] = Webhook(secret).sign(msg_id, sent_at, body or "")
+    headers[SCHEDULE_HEADER] = ctx.schedule_id
+    headers[EXECUTION_HEADER] = ctx.execution_id
+    if run_key != ctx.execution_id:
+        headers[STEP_HEADER] = run_key[len(ctx.execution_id) + 1 :]
     try:
         response = http_client.request(
             task.method,
@@ -263,20 +321,26 @@ def _run_http(task: HttpTask, ctx: RunContext, *, run_key: str, timeout: float) 
     raise TaskFailure(
         f"HTTP {code} from {task.url.host}",
         retryable=code in (408, 425, 429) or code >= 500,
-        retry_after=_retry_after(response.headers.get("retry-after"), ctx.wall_clock()),
+        retry_after=retry_after_seconds(response.headers.get("retry-after"), ctx.wall_clock()),
         result=result,
     )
 
 
-def _retry_after(value: str | None, now: datetime) -> float | None:
-    """Retry-After in seconds (delta-seconds or an HTTP date), None when absent/bad."""
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Retry-After per RFC 9110: delay-seconds or an HTTP-date; None when absent or bad.
+
+    Anything else (signs, decimals, non-ASCII digits, dates that do not parse or do not
+    exist) is ignored: the retry then waits for the backoff alone.
+    """
     if not value:
         return None
-    if value.strip().isdigit():
-        return float(value.strip())
+    text = value.strip(" \t")
+    if _DELAY_SECONDS.match(text):
+        # Beyond any cap the caller applies; float() of many digits is inf, not an error.
+        return float(text)
     try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)

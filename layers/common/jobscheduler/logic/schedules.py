@@ -50,7 +50,7 @@ from jobscheduler.errors import (
 from jobscheduler.expressions import SchedulePolicy, compile_schedule
 from jobscheduler.gateways import events, executor_invoke
 from jobscheduler.logic import entries
-from jobscheduler.logic.task_policy import refuse_own_resources
+from jobscheduler.logic.task_policy import check_task
 from jobscheduler.logic.timing import next_fire
 from jobscheduler.models.api import RunResponse, ScheduleListQuery
 from jobscheduler.models.events import EventType, LifecycleEvent
@@ -248,7 +248,7 @@ def create(
         if record is not None and record.expires_at >= now_epoch:
             stale = record.schedule_id  # live record, schedule gone: may be overwritten
     _check_window(body.start_at, body.end_at)
-    refuse_own_resources(body.task, get_settings())
+    check_task(body.task, get_settings())
     compiled = compile_schedule(
         body.schedule,
         body.timezone,
@@ -409,7 +409,7 @@ def update(
     if not changed:
         return current
     if "task" in changed:
-        refuse_own_resources(candidate.task, get_settings())
+        check_task(candidate.task, get_settings())
     fields = set(changed) | {"updated_at"}
     update_values: dict[str, Any] = {"updated_at": now}
     timing = bool(changed & TIMING_FIELDS)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from jobscheduler.expressions import next_runs
+from jobscheduler.expressions import next_runs, rate_anchor
 from jobscheduler.models.schedules import Schedule
 
 
 def next_fire(schedule: Schedule, *, after: datetime) -> datetime | None:
-    """The first fire strictly after ``after``; rates are anchored at creation."""
+    """The first fire strictly after ``after``; a rate runs on its grid (rate_anchor)."""
     runs = next_runs(
         schedule.expressions,
         schedule.timezone,
@@ -18,6 +18,6 @@ def next_fire(schedule: Schedule, *, after: datetime) -> datetime | None:
         count=1,
         start_at=schedule.start_at,
         end_at=schedule.end_at,
-        anchor=schedule.created_at,
+        anchor=rate_anchor(schedule.start_at, schedule.created_at),
     )
     return runs[0] if runs else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 
@@ -21,3 +22,15 @@ def is_schedule_id(value: str) -> bool:
 def scheduler_entry_name(schedule_id: str, part: int) -> str:
     """Deterministic EventBridge Scheduler name: a retried create meets ConflictException."""
     return f"{schedule_id}-{part}"
+
+
+def message_id(tenant: str, schedule_id: str, run_key: str) -> str:
+    """The id of one message that leaves the system (webhook-id, SQS/SNS deduplication
+    id, Step Functions execution name): unique per (tenant, schedule, fire, step) across
+    every schedule and tenant, and the same on every retry or redelivery of that message.
+
+    ``run_key`` is the execution id, or ``<execution id>.<step id>`` for a sequence
+    step. Hashed so that it has a fixed length and a safe alphabet for every target.
+    """
+    digest = hashlib.sha256("\x1f".join((tenant, schedule_id, run_key)).encode()).hexdigest()
+    return "msg_" + digest[:32]
