@@ -344,7 +344,11 @@ def test_api_role_manages_schedules_of_its_group_and_passes_only_the_scheduler_r
         "StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}
     }
     run_now = statement_for("ApiFunctionRole", "lambda:InvokeFunction")
-    assert run_now["Resource"] == {"Fn::GetAtt": ["ExecutorFunction", "Arn"]}
+    # The executor (run-now, replay) and the reconciler (which paces a backfill).
+    assert run_now["Resource"] == [
+        {"Fn::GetAtt": ["ExecutorFunction", "Arn"]},
+        {"Fn::GetAtt": ["ReconcilerFunction", "Arn"]},
+    ]
     assert not {a for a in allowed_actions("ApiFunctionRole") if a.startswith("scheduler:")} - {
         "scheduler:CreateSchedule",
         "scheduler:UpdateSchedule",
@@ -623,6 +627,7 @@ def test_only_the_stacks_roles_may_publish_lifecycle_events() -> None:
     roles = [
         {"Fn::GetAtt": ["ApiFunctionRole", "Arn"]},
         {"Fn::GetAtt": ["ExecutorFunctionRole", "Arn"]},
+        {"Fn::GetAtt": ["ReconcilerFunctionRole", "Arn"]},
     ]
     [allow] = [s for s in statements_ if s["Effect"] == "Allow"]
     assert allow["Principal"] == {"AWS": roles}
