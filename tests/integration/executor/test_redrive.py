@@ -64,6 +64,7 @@ def test_dry_run_invokes_nothing(handler, put_schedule, target_topic):
     url = _queue()
     _send(url, fire(schedule, FIRE))
     calls: list[Any] = []
+
     def invoke(payload: dict[str, Any]) -> dict[str, Any]:
         calls.append(payload)
         return {}
