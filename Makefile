@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/functions/api:$(CURDIR)/f
 export AWS_DEFAULT_REGION ?= us-east-1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck template-check pytest bench bench-quick redrive invoke build validate lock clean
+.PHONY: help run test lint typecheck template-check pytest browser-deps bench bench-quick redrive invoke build validate lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -55,8 +55,17 @@ template-check: $(VENV)/.installed $(TOOLS)/.installed ## SAM transform, sam val
 	$(VENV)/bin/cfn-lint template.yaml
 	$(TOOLS)/bin/checkov --file template.yaml --config-file .checkov.yaml
 
-pytest: $(VENV)/.installed ## pytest: unit, integration (moto) and e2e (local stack over HTTP)
+pytest: $(VENV)/.installed browser-deps ## pytest: unit, integration (moto), e2e (local stack over HTTP) and browser (console in headless Chromium)
 	$(VENV)/bin/pytest -n 2 --dist loadfile
+
+# The browser tests drive Debian's chromium through Playwright (pinned in
+# requirements-dev.txt, which brings no browser of its own). Without root or sudo the
+# install is skipped with a note, and the browser tests skip (outside CI, where they fail).
+browser-deps: ## Install headless Chromium for the browser tests when it is missing (apt-get)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else echo "browser-deps: chromium is missing and apt-get needs root; the browser tests will skip"; exit 0; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
 bench: $(VENV)/.installed ## Benchmarks; figures to stdout and bench/results.json
 	$(PY) -m bench

@@ -35,6 +35,7 @@ SPEC_FIELDS = (
     "task",
     "retry",
     "overlap",
+    "notify_started",
     "flexible_window_minutes",
     "priority",
     "tags",

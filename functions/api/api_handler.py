@@ -3,8 +3,6 @@ errors become HTTP answers ({"error": {"code", "message", "details"}})."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from http import HTTPStatus
 from typing import Any
@@ -20,12 +18,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+import body_guard
 from jobscheduler.errors import DomainError, PayloadTooLarge, Unauthorized
 from jobscheduler.logic.tenancy import tenant_from_request_context
-from jobscheduler.models.api import MAX_BODY_BYTES
 from jobscheduler.observability import logger, metrics, tracer
 from jobscheduler.settings import get_settings
-from routes import executions, misc, recovery, schedules
+from routes import console, executions, misc, recovery, schedules
 from routes.openapi_doc import API_TITLE, API_VERSION, ApiResolver
 
 app = ApiResolver(enable_validation=True)  # its OpenAPI document: routes/openapi_doc.py
@@ -33,6 +31,7 @@ app.include_router(misc.router)
 app.include_router(schedules.router)
 app.include_router(executions.router)
 app.include_router(recovery.router)
+app.include_router(console.router)
 DOCS_PATH = "/docs"
 _docs_enabled = False
 
@@ -142,7 +141,7 @@ def on_unsupported_content_type(exc: RequestUnsupportedContentType) -> Response[
     return error_response(
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
         "unsupported_media_type",
-        "send the body as application/json",
+        "send the body as JSON with the header Content-Type: application/json",
         _field_errors(exc.errors()),
     )
 
@@ -182,25 +181,15 @@ def on_unexpected_error(exc: Exception) -> Response[dict[str, Any]]:
     )
 
 
-def _body_size(event: dict[str, Any]) -> int:
-    body = event.get("body") or ""
-    if not isinstance(body, str):
-        return 0
-    if event.get("isBase64Encoded"):
+def _refusal(event: dict[str, Any], exc: DomainError) -> dict[str, Any]:
+    """An answer given before routing (the body checks run first on purpose: Powertools
+    would parse the body, which is exactly the work a refused body must not cause).
+    A caller without identity still gets 401 first, as after routing."""
+    if not isinstance(exc, PayloadTooLarge):
         try:
-            return len(base64.b64decode(body, validate=False))
-        except (binascii.Error, ValueError):
-            return len(body)
-    return len(body.encode())
-
-
-def _too_large(size: int) -> dict[str, Any]:
-    # Before routing on purpose: Powertools parses and validates the body first, which
-    # is exactly the work an oversized body must not cause.
-    exc = PayloadTooLarge(
-        f"the request body is {size} bytes; the limit is {MAX_BODY_BYTES}",
-        details={"limit_bytes": MAX_BODY_BYTES, "size_bytes": size},
-    )
+            tenant_from_request_context(event.get("requestContext"), get_settings().tenant_claim)
+        except Unauthorized as unauthorized:
+            exc = unauthorized
     return {
         "statusCode": exc.status,
         "headers": {"Content-Type": content_types.APPLICATION_JSON},
@@ -215,8 +204,9 @@ def _too_large(size: int) -> dict[str, Any]:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    size = _body_size(event)
-    if size > MAX_BODY_BYTES:
-        return _too_large(size)
+    try:
+        body_guard.check(event)
+    except DomainError as exc:
+        return _refusal(event, exc)
     _enable_docs_for(event)
     return app.resolve(event, context)

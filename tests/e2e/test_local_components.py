@@ -192,6 +192,8 @@ def test_api_config_comes_from_the_template() -> None:
         Route("GET /health", authorized=False),
         Route("GET /docs", authorized=False),
         Route("GET /openapi.json", authorized=False),
+        Route("GET /console", authorized=False),
+        Route("GET /console/{proxy+}", authorized=False),
     }
     # A user's template with a named stage from a parameter and a literal JWT route.
     custom = {

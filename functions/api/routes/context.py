@@ -32,12 +32,15 @@ def responses(
 ) -> dict[int, OpenAPIResponse]:
     """The OpenAPI responses of a route: its success answer and its error answers, all
     errors in the ErrorBody shape (422 and 500 included: they replace Powertools' own
-    schemas, which are not what this API answers)."""
-    success: OpenAPIResponse = {"description": description}
+    schemas, which are not what this API answers). 400, 413 and 415 too: any request may
+    carry a body, and a body is checked before routing."""
+    # No model (204): an empty content, or Powertools would document the handler's
+    # return type (null) as an application/json body.
+    success: OpenAPIResponse = {"description": description, "content": {}}
     if model is not None:
         success["content"] = {"application/json": {"model": model}}
     result: dict[int, OpenAPIResponse] = {status: success}
-    for code in sorted({*errors, 422, 500}):
+    for code in sorted({*errors, 400, 413, 415, 422, 500}):
         result[code] = {
             "description": describe_status(code),
             "content": {"application/json": {"model": ErrorBody}},

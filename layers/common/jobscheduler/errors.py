@@ -80,6 +80,19 @@ class MalformedBody(DomainError):
     code = "malformed_json"
 
 
+class InvalidEncoding(MalformedBody):
+    """A request body that is not UTF-8 (JSON must be)."""
+
+    code = "invalid_encoding"
+
+
+class JsonTooDeep(MalformedBody):
+    """A request body that nests objects and arrays more than 32 levels deep (DynamoDB
+    stores 32)."""
+
+    code = "json_too_deep"
+
+
 class InvalidIdempotencyKey(DomainError):
     """An `Idempotency-Key` header that is not 1-128 characters of `A-Z a-z 0-9 _ . : -`."""
 
@@ -162,7 +175,9 @@ class InvalidState(Conflict):
 
 
 class SchedulePending(Conflict):
-    """The schedule is still being created (status PENDING); retry in a moment."""
+    """The schedule is still being created (status PENDING); retry in a moment. If it stays
+    PENDING its creation failed half-way: after 60 s `POST .../resume` finishes it, and
+    `DELETE` removes it."""
 
     code = "schedule_pending"
 
@@ -229,6 +244,20 @@ class InvalidTimezone(InvalidExpression):
     """`timezone` is not an IANA time zone name; `details.suggestion` is the closest one."""
 
     code = "invalid_timezone"
+
+
+class ScheduleOutOfRange(InvalidExpression):
+    """A schedule, `start_at` or `end_at` whose runs fall beyond the years 1-9999, e.g.
+    `rate(99999999999 minutes)`; `details.suggestion` is a form that works."""
+
+    code = "schedule_out_of_range"
+
+
+class NumberOutOfRange(ValidationFailed):
+    """A JSON number DynamoDB cannot store: more than 38 digits, or a magnitude above
+    1E+126 or below 1E-130."""
+
+    code = "number_out_of_range"
 
 
 class InvalidIfMatch(ValidationFailed):

@@ -35,6 +35,8 @@ ENV_VARS: dict[str, str] = {
     "RECONCILE_MAX_REPAIRS": "reconcile_max_repairs",
     "RECONCILE_SWEEP_BATCH": "reconcile_sweep_batch",
     "RECONCILER_FUNCTION_ARN": "reconciler_function_arn",
+    "CONSOLE_COGNITO_DOMAIN": "console_cognito_domain",
+    "CONSOLE_COGNITO_CLIENT_ID": "console_cognito_client_id",
 }
 
 
@@ -78,6 +80,10 @@ class Settings(BaseModel):
     reconcile_max_repairs: int = Field(default=500, ge=1, le=10_000)
     # Scheduler entries one sweep invocation checks (the slow, full pass).
     reconcile_sweep_batch: int = Field(default=200, ge=1, le=5000)
+    # The web console's Cognito hosted UI (authorization code with PKCE); empty: the
+    # console offers only a pasted token.
+    console_cognito_domain: str = ""
+    console_cognito_client_id: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -228,16 +228,19 @@ def test_pause_entry_fails_reverts_the_item(api: Api, inject: Any, sns_events: E
     assert sns_events.read() == []
 
 
-def test_pause_with_failed_revert_is_repaired_by_pausing_again(api: Api, inject: Any) -> None:
+def test_pause_with_failed_revert_converges_and_pausing_again_is_idempotent(
+    api: Api, inject: Any
+) -> None:
     sid = api.create()["id"]
     inject("scheduler", "UpdateSchedule")  # disabling the entry fails
     inject("dynamodb", "UpdateItem", on=(2,))  # and so does the revert to ACTIVE
 
     _assert_503(api.request("pause", path=f"/schedules/{sid}/pause"))
 
-    # PAUSED item, entry still ENABLED: harmless (the executor skips non-ACTIVE fires).
+    # The item stays PAUSED; the compensation then converges the entries to it.
     assert schedule_item(sid)["status"] == "PAUSED"  # type: ignore[index]
-    assert entries()[f"{sid}-0"]["State"] == "ENABLED"
+    assert entries()[f"{sid}-0"]["State"] == "DISABLED"
+    assert_consistent(sid)
 
     again = api.request("pause", path=f"/schedules/{sid}/pause")
     assert again.status == 200, again.text

@@ -15,7 +15,9 @@ import pytest
 from jobscheduler.models.ids import scheduler_entry_name
 from tests.integration.api.conftest import Api, assert_consistent, entries
 
-T0 = datetime(2026, 11, 30, 8, 13, 27, tzinfo=UTC)
+# A day ahead of the real clock: the Scheduler emulator (like Scheduler) refuses a
+# StartDate more than a few minutes in the past, whatever the logic's clock says.
+T0 = (datetime.now(UTC) + timedelta(days=1)).replace(second=27, microsecond=0)
 
 
 def _clock(monkeypatch: pytest.MonkeyPatch, when: datetime) -> None:
@@ -43,11 +45,11 @@ def test_rate_without_start_at_keeps_its_grid_through_pause_resume_and_patch(
 ) -> None:
     _clock(monkeypatch, T0)
     sid = api.create(schedule="rate(90 minutes)", timezone="America/New_York")["id"]
-    anchor = datetime(2026, 11, 30, 8, 14, tzinfo=UTC)  # first whole minute after T0
+    anchor = T0.replace(second=0) + timedelta(minutes=1)  # first whole minute after T0
     assert _start(sid) == anchor
     assert _next(api, sid) == anchor
 
-    # Paused 2h17m after creation: the grid is 08:14, 09:44, 11:14, ...
+    # Paused 2h17m after creation: the grid is anchor, +90 min, +180 min, ...
     _clock(monkeypatch, T0 + timedelta(hours=2, minutes=17))
     assert api.request("pause", path=f"/schedules/{sid}/pause").status == 200
     assert _start(sid) == anchor + 2 * timedelta(minutes=90)
@@ -55,7 +57,7 @@ def test_rate_without_start_at_keeps_its_grid_through_pause_resume_and_patch(
 
     _clock(monkeypatch, T0 + timedelta(hours=7, minutes=1))
     assert api.request("resume", path=f"/schedules/{sid}/resume").status == 200
-    expected = anchor + 5 * timedelta(minutes=90)  # 15:44, the next grid point
+    expected = anchor + 5 * timedelta(minutes=90)  # the next grid point
     assert _start(sid) == expected
     assert _next(api, sid) == expected
 
@@ -75,7 +77,7 @@ def test_rate_with_start_at_runs_first_at_start_and_later_writes_stay_on_it(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _clock(monkeypatch, T0)
-    start = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
+    start = (T0 + timedelta(days=1)).replace(hour=6, minute=30, second=0)
     created = api.create(schedule="rate(7 hours)", timezone="UTC", start_at=start.isoformat())
     sid = created["id"]
     assert _start(sid) == start

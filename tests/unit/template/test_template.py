@@ -154,10 +154,16 @@ def test_api_auth_is_jwt_or_iam_by_parameter() -> None:
     assert "JwtNeedsIssuerAndAudience" in TEMPLATE["Rules"]
 
 
-def test_every_route_but_health_and_docs_requires_the_chosen_auth() -> None:
+def test_every_route_but_health_docs_and_console_requires_the_chosen_auth() -> None:
     routes = resources_of_type(TEMPLATE, "AWS::ApiGatewayV2::Route")
     keys_to_auth = {r["Properties"]["RouteKey"]: r["Properties"] for r in routes.values()}
-    public = {"GET /health", "GET /docs", "GET /openapi.json"}
+    public = {
+        "GET /health",
+        "GET /docs",
+        "GET /openapi.json",
+        "GET /console",
+        "GET /console/{proxy+}",
+    }
     assert set(keys_to_auth) == {"ANY /{proxy+}", *public}
     proxy = keys_to_auth["ANY /{proxy+}"]
     assert proxy["AuthorizationType"] == {"Fn::If": ["UseJwt", "JWT", "AWS_IAM"]}

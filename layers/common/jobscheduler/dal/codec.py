@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from jobscheduler.dal import keys
-from jobscheduler.models.schedules import Schedule, ScheduleStatus
+from jobscheduler.errors import ValidationFailed
+from jobscheduler.models.schedules import Schedule, ScheduleStatus, empty_key_path
 
 
 def to_dynamo(model: BaseModel) -> dict[str, Any]:
@@ -38,6 +39,14 @@ _SCHEDULE_KEY_ATTRS = (keys.PK, keys.SK, keys.GSI1PK, keys.GSI1SK)
 def schedule_to_item(schedule: Schedule) -> dict[str, Any]:
     """The full item of a schedule: its fields, the tenant, and the table/index keys."""
     item = to_dynamo(schedule)
+    # DynamoDB refuses a map with an empty key (moto stores it, and then cannot read the
+    # item back): the models refuse them, and no write path may get one past this point.
+    where = empty_key_path(item, "schedule")
+    if where is not None:
+        raise ValidationFailed(
+            f"{where} has an empty key; every key needs at least one character",
+            details=[{"loc": where.split("."), "msg": "empty key"}],
+        )
     item["tenant"] = schedule.tenant  # excluded from the API shape, kept in the item
     item.update(keys.schedule_key(schedule.tenant, schedule.id))
     item[keys.GSI1PK] = keys.schedule_gsi1pk(

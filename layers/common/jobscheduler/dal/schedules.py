@@ -11,7 +11,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
 
 from jobscheduler.aws import table
 from jobscheduler.dal import keys, reconcile_index
@@ -28,6 +30,7 @@ from jobscheduler.errors import (
 )
 from jobscheduler.models.pagination import Page
 from jobscheduler.models.schedules import Schedule, ScheduleStatus
+from jobscheduler.observability import logger, metrics
 from jobscheduler.settings import get_settings
 
 QUOTA_ATTRIBUTE = "schedules"
@@ -410,13 +413,31 @@ def list_page(
             request["ExclusiveStartKey"] = start_key
         with unavailable("list schedules"):
             response = _table().query(**request)
-        items.extend(schedule_from_item(raw) for raw in response.get("Items", []))
+        for raw in response.get("Items", []):
+            schedule = _readable(raw)
+            if schedule is not None:
+                items.append(schedule)
         last_key = response.get("LastEvaluatedKey")
         if not last_key or len(items) >= limit:
             break
         start_key = last_key
     next_cursor = encode_cursor(_CURSOR_SCOPE, last_key) if last_key else None
     return Page[Schedule](items=items, next_cursor=next_cursor)
+
+
+def _readable(raw: dict[str, Any]) -> Schedule | None:
+    """One list entry; an item that no longer fits the model (written by an older
+    version, or by hand) is left out and reported instead of failing every list of
+    its tenant."""
+    try:
+        return schedule_from_item(raw)
+    except ValidationError:
+        logger.exception(
+            "schedule item does not fit the model; left out of the list",
+            extra={"pk": raw.get(keys.PK), "sk": raw.get(keys.SK)},
+        )
+        metrics.add_metric(name="UnreadableScheduleItems", unit=MetricUnit.Count, value=1)
+        return None
 
 
 def table_reachable() -> bool:

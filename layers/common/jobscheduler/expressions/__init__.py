@@ -16,13 +16,19 @@ from typing import TYPE_CHECKING, Any
 
 # Imported first and eagerly: the submodule `preview` must not replace the function
 # `preview` below, which it would if it were first imported later.
-from jobscheduler.expressions.preview import is_recurring, next_on_grid, next_runs, rate_anchor
+from jobscheduler.expressions import preview as _preview
+from jobscheduler.expressions.bounds import refuse_overflow
+from jobscheduler.expressions.preview import is_recurring, rate_anchor
 from jobscheduler.expressions.zones import UTC, validate_timezone
 
 if TYPE_CHECKING:
     from jobscheduler.expressions.compiler import CompiledSchedule, compile_schedule
     from jobscheduler.expressions.describe import describe
     from jobscheduler.expressions.policy import SchedulePolicy
+
+# Every entry point that does date arithmetic answers an out-of-range date with a 422.
+next_runs = refuse_overflow(_preview.next_runs)
+next_on_grid = refuse_overflow(_preview.next_on_grid)
 
 # The rest is imported on first use (PEP 562): the executor only needs next_runs, and the
 # compiler's parsers (plain English, the recurring grammar, the describer) would
@@ -40,10 +46,13 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    if name == "compile_schedule":
+        value = refuse_overflow(value)
     globals()[name] = value
     return value
 
 
+@refuse_overflow
 def preview(
     compiled: CompiledSchedule,
     *,

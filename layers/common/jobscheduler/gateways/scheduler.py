@@ -95,23 +95,37 @@ def _request(spec: EntrySpec) -> dict[str, Any]:
     return request
 
 
+# create -> ConflictException -> update -> ResourceNotFoundException (a concurrent
+# delete) -> create again...: each lap means another request changed the entry in
+# between, so a few laps are plenty.
+_PUT_ATTEMPTS = 3
+
+
 def put_entry(spec: EntrySpec) -> Literal["created", "updated"]:
     """Create the entry, or bring an existing one (a retried create, an update) to ``spec``.
 
-    Names are deterministic, so ConflictException means "already there": update it.
+    Names are deterministic, so ConflictException means "already there": update it; and
+    an update that finds it gone (deleted concurrently) creates it again.
     """
     request = _request(spec)
     scheduler = client("scheduler")
     with _unavailable("create schedule entry"):
-        try:
-            scheduler.create_schedule(**request)
-        except ClientError as exc:
-            if _error_code(exc) != "ConflictException":
-                raise
-        else:
-            return "created"
-        scheduler.update_schedule(**request)
-    return "updated"
+        for attempt in range(_PUT_ATTEMPTS):
+            try:
+                scheduler.create_schedule(**request)
+            except ClientError as exc:
+                if _error_code(exc) != "ConflictException":
+                    raise
+            else:
+                return "created"
+            try:
+                scheduler.update_schedule(**request)
+            except ClientError as exc:
+                if _error_code(exc) != "ResourceNotFoundException" or attempt == _PUT_ATTEMPTS - 1:
+                    raise
+            else:
+                return "updated"
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def delete_entry(name: str) -> bool:

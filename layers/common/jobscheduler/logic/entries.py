@@ -1,8 +1,16 @@
 """Keeping EventBridge Scheduler's entries in step with a schedule item.
 
 The desired entries are a pure function of the item (``entry_specs``); ``apply`` makes
-Scheduler match them and ``restore`` is the compensation used when the item write that
-should follow fails. Entry names are deterministic (models.ids.scheduler_entry_name).
+Scheduler match them. Entry names are deterministic (models.ids.scheduler_entry_name).
+
+Linearizable transitions: Scheduler has no conditional writes, so two requests on one
+schedule can land their entry writes in either order. The item's version orders them
+instead: every writer ends with ``converge``, which re-reads the item after its last
+entry write and writes again until a read shows the version its last write was made
+for. The writer of the final version writes its entries after that version exists,
+and any writer whose entry write lands later re-reads, sees the final version and
+writes it; so when every writer has returned, the entries are those of the item's
+final version (ACTIVE <-> ENABLED, PAUSED <-> DISABLED, none after COMPLETED/DELETED).
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from jobscheduler.dal import schedules as store
 from jobscheduler.errors import DomainError
 from jobscheduler.expressions import next_on_grid, rate_anchor
 from jobscheduler.expressions.eventbridge import RateSpec, parse_expression
@@ -24,6 +33,10 @@ from jobscheduler.observability import logger, metrics
 # A Unix cron that sets both day fields compiles to two entries; deleting a few extra
 # deterministic names costs one cheap call each and catches parts left by a failed update.
 MIN_PARTS_TO_SWEEP = 2
+# Rounds of converge's read-write loop; more means the schedule keeps changing under
+# it (each change's own writer converges it in turn).
+MAX_CONVERGE_ROUNDS = 5
+_GONE = -1  # the version converge records for an item that no longer exists
 
 _STATES: dict[ScheduleStatus, scheduler.State] = {
     ScheduleStatus.PENDING: "ENABLED",
@@ -98,19 +111,56 @@ def delete_all(schedule: Schedule) -> None:
         scheduler.delete_entry(name)
 
 
+def converge(
+    schedule: Schedule,
+    *,
+    now: datetime,
+    applied: bool,
+    extra_names: Sequence[str] = (),
+) -> Schedule | None:
+    """Bring the entries to the item as stored and return that item (None if gone).
+
+    ``schedule`` is the item as this caller last wrote it; ``applied`` says its entries
+    were written after that item write (then one read confirms them when nothing moved).
+    Raises DependencyUnavailable at the first failing call.
+    """
+    names = set(extra_names) | set(part_names(schedule))
+    last: int | None = schedule.version if applied else None
+    latest: Schedule | None = schedule
+    for _ in range(MAX_CONVERGE_ROUNDS):
+        latest = store.get(schedule.tenant, schedule.id)
+        version = _GONE if latest is None else latest.version
+        if version == last:
+            return latest
+        if latest is None:  # removed (an undone create): no entry may stay behind
+            for name in sorted(names):
+                scheduler.delete_entry(name)
+        else:
+            names |= set(part_names(latest))
+            apply(entry_specs(latest, now=now), stale_names=sorted(names))
+        last = version
+    logger.warning("entries still moving after converging", extra={"schedule_id": schedule.id})
+    metrics.add_metric(name="EntriesNotConverged", unit=MetricUnit.Count, value=1)
+    return latest
+
+
 def restore(schedule: Schedule, *, now: datetime, extra_names: Sequence[str] = ()) -> bool:
-    """Compensation: bring Scheduler back to what ``schedule`` (the item as stored)
-    needs, deleting any of ``extra_names`` it does not own. Never raises: a failure is
-    logged and counted (the next write to the schedule re-applies its entries)."""
+    """Compensation: bring Scheduler back to the item as stored (``schedule`` if it
+    cannot be read), deleting any of ``extra_names`` it does not own. Never raises: a
+    failure is logged and counted (the next write to the schedule converges it)."""
     try:
-        apply(
-            entry_specs(schedule, now=now),
-            stale_names=sorted(set(extra_names) | set(part_names(schedule))),
-        )
+        converge(schedule, now=now, applied=False, extra_names=extra_names)
     except DomainError:
-        logger.exception(
-            "could not restore the Scheduler entries", extra={"schedule_id": schedule.id}
-        )
-        metrics.add_metric(name="SchedulerRestoreFailed", unit=MetricUnit.Count, value=1)
-        return False
+        try:
+            # The item could not be read: the caller's copy is the best we know.
+            apply(
+                entry_specs(schedule, now=now),
+                stale_names=sorted(set(extra_names) | set(part_names(schedule))),
+            )
+        except DomainError:
+            logger.exception(
+                "could not restore the Scheduler entries", extra={"schedule_id": schedule.id}
+            )
+            metrics.add_metric(name="SchedulerRestoreFailed", unit=MetricUnit.Count, value=1)
+            return False
     return True

@@ -8,20 +8,26 @@ a state that a compensation (done here) or the next call repairs:
   A failure deletes the entries created and then the item (and gives the quota back).
 - update (timing change): entries to the new timing -> item (version-checked). A failed
   item write restores the entries from the item as it is now stored.
-- pause: item PAUSED -> entries DISABLED; resume: entries ENABLED -> item ACTIVE. The
+- pause: item PAUSED -> entries DISABLED; resume: item ACTIVE -> entries ENABLED. The
   executor skips a fire of a schedule that is not ACTIVE, so the in-between states are
-  harmless, and each step's failure undoes the other. Pausing a PAUSED schedule (or
-  resuming an ACTIVE one) re-applies its entries: the repair of a failed compensation.
+  harmless; a failed entry write reverts the item (version-checked). Pausing a PAUSED
+  schedule (or resuming an ACTIVE one) re-applies its entries: the repair of a failed
+  compensation. Resuming a PENDING schedule whose create died half-way finishes it.
 - delete: item DELETED (+ quota released, one transaction) -> entries deleted. A failed
   entry deletion is harmless (the executor skips DELETED schedules) and a repeated
   DELETE finishes it.
+
+Every item write is conditional on the version it read, and every use case that wrote
+ends with ``entries.converge``: concurrent requests on one schedule leave its entries
+matching the item's final version (see logic/entries.py). Compensation runs for any
+failure after the first write, expected or not.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -88,8 +94,11 @@ _NULLABLE_FIELDS = frozenset(
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
 _PENDING_MESSAGE = (
     "the schedule is still being created; retry in a moment (if it stays PENDING its "
-    "creation failed half-way: DELETE it)"
+    "creation failed half-way: POST .../resume finishes it, DELETE removes it)"
 )
+# A PENDING schedule younger than this may still be in its create request (the API
+# function's timeout is 30 s): resume refuses to finish it in the meantime.
+PENDING_REPAIR_AFTER = timedelta(seconds=60)
 # Deleting a schedule retries its version-checked write this often when the executor
 # moves the version (a run completing the schedule) in between.
 _DELETE_ATTEMPTS = 3
@@ -309,9 +318,10 @@ def create(
         created = store.update(
             active, ("status",), expected_version=0, statuses=(ScheduleStatus.PENDING,)
         )
-    except DomainError as exc:
+    except Exception as exc:
+        # Any failure after the item exists, expected or a bug, leaves nothing behind.
         _undo_create(schedule, idempotency_key)
-        if isinstance(exc, DependencyUnavailable):
+        if isinstance(exc, DependencyUnavailable) or not isinstance(exc, DomainError):
             raise
         raise DependencyUnavailable(
             "the schedule could not be created; retry",
@@ -440,58 +450,97 @@ def update(
         fields.add("next_run_at")
         if updated.status == ScheduleStatus.ACTIVE and updated.next_run_at is None:
             raise _never_runs(updated)
-        try:
+    new_names = entries.part_names(updated)  # to sweep if the write does not happen
+    try:
+        if timing:
             entries.apply(
                 entries.entry_specs(updated, now=now), stale_names=entries.part_names(current)
             )
-        except DependencyUnavailable:
-            entries.restore(current, now=now, extra_names=entries.part_names(updated))
-            raise
-    try:
         saved = store.update(
             updated, sorted(fields), expected_version=version, statuses=(current.status,)
         )
-    except DomainError:
+    except Exception:
         if timing:
-            _restore_from_store(current, now=now, extra_names=entries.part_names(updated))
+            entries.restore(current, now=now, extra_names=new_names)
         raise
+    if timing:
+        # The entries were written before the item: write them again after it.
+        entries.converge(saved, now=now, applied=False, extra_names=new_names)
     publish("schedule.updated", saved, changed=sorted(changed))
     return saved
 
 
-def _restore_from_store(fallback: Schedule, *, now: datetime, extra_names: list[str]) -> None:
-    """After a failed item write, make the entries match the item as stored now (which a
-    concurrent writer may have changed), or ``fallback`` if it cannot be read."""
-    try:
-        latest = store.get(fallback.tenant, fallback.id) or fallback
-    except DomainError:
-        latest = fallback
-    entries.restore(latest, now=now, extra_names=extra_names)
-
-
 # --- pause / resume -------------------------------------------------------------------
+
+
+_TRANSITION_FIELDS = ("status", "pause_note", "next_run_at", "updated_at")
 
 
 def _begin_transition(
     tenant: str,
     schedule_id: str,
     if_match: str | None,
-    source: ScheduleStatus,
+    sources: tuple[ScheduleStatus, ...],
     target: ScheduleStatus,
     action: str,
     now: datetime,
 ) -> tuple[Schedule, bool]:
-    """Load a schedule about to move from ``source`` to ``target``. Already at ``target``:
-    re-apply its entries and report it done, which makes the call idempotent and repairs
-    an earlier call whose compensation failed."""
+    """Load a schedule about to move from one of ``sources`` to ``target``. Already at
+    ``target``: converge its entries and report it done, which makes the call idempotent
+    and repairs an earlier call whose compensation failed."""
     current = load(tenant, schedule_id)
     _check_version(current, parse_if_match(if_match))
     if current.status == target:
-        entries.apply(entries.entry_specs(current, now=now))
+        entries.converge(current, now=now, applied=False)
         return current, True
-    if current.status != source:
+    if current.status not in sources:
         raise _invalid_state(current, action)
     return current, False
+
+
+def _transition(
+    current: Schedule, moved: Schedule, *, now: datetime, extra: tuple[str, ...] = ()
+) -> Schedule:
+    """Write ``moved`` (the item after the transition) if the item is still ``current``,
+    then its entries; a failure after the write reverts the item and its entries.
+    ``extra``: more fields this transition writes (resume resets the failure streak)."""
+    saved = store.update(
+        moved,
+        _TRANSITION_FIELDS + extra,
+        expected_version=current.version,
+        statuses=(current.status,),
+    )
+    try:
+        entries.apply(entries.entry_specs(saved, now=now))
+        entries.converge(saved, now=now, applied=True)
+    except Exception:
+        _undo_transition(saved, current, now=now)
+        raise
+    return saved
+
+
+def _undo_transition(saved: Schedule, before: Schedule, *, now: datetime) -> None:
+    revert = saved.model_copy(
+        update={
+            "status": before.status,
+            "pause_note": before.pause_note,
+            "next_run_at": before.next_run_at,
+            "updated_at": now,
+        }
+    )
+    try:
+        store.update(
+            revert,
+            _TRANSITION_FIELDS,
+            expected_version=saved.version,
+            statuses=(saved.status,),
+        )
+    except DomainError:
+        # E.g. a PAUSED item with some entries enabled: the executor skips those fires
+        # and the next call on the schedule converges its entries.
+        logger.exception("transition not undone", extra={"schedule_id": saved.id})
+        metrics.add_metric(name="TransitionUndoFailed", unit=MetricUnit.Count, value=1)
+    entries.restore(saved, now=now)
 
 
 def pause(
@@ -504,7 +553,13 @@ def pause(
 ) -> Schedule:
     now = now or now_utc()
     current, done = _begin_transition(
-        tenant, schedule_id, if_match, ScheduleStatus.ACTIVE, ScheduleStatus.PAUSED, "pause", now
+        tenant,
+        schedule_id,
+        if_match,
+        (ScheduleStatus.ACTIVE,),
+        ScheduleStatus.PAUSED,
+        "pause",
+        now,
     )
     if done:
         return current
@@ -516,44 +571,9 @@ def pause(
             "updated_at": now,
         }
     )
-    saved = store.update(
-        paused,
-        ("status", "pause_note", "next_run_at", "updated_at"),
-        expected_version=current.version,
-        statuses=(ScheduleStatus.ACTIVE,),
-    )
-    try:
-        entries.apply(entries.entry_specs(saved, now=now))
-    except DependencyUnavailable:
-        _undo_pause(saved, current, now=now)
-        raise
+    saved = _transition(current, paused, now=now)
     publish("schedule.paused", saved, note=saved.pause_note)
     return saved
-
-
-def _undo_pause(saved: Schedule, before: Schedule, *, now: datetime) -> None:
-    revert = saved.model_copy(
-        update={
-            "status": ScheduleStatus.ACTIVE,
-            "pause_note": before.pause_note,
-            "next_run_at": before.next_run_at,
-            "updated_at": now,
-        }
-    )
-    try:
-        reverted = store.update(
-            revert,
-            ("status", "pause_note", "next_run_at", "updated_at"),
-            expected_version=saved.version,
-            statuses=(ScheduleStatus.PAUSED,),
-        )
-    except DomainError:
-        # PAUSED item with some entries enabled: the executor skips those fires and the
-        # next pause call disables them.
-        logger.exception("pause not undone", extra={"schedule_id": saved.id})
-        metrics.add_metric(name="PauseUndoFailed", unit=MetricUnit.Count, value=1)
-        return
-    entries.restore(reverted, now=now)
 
 
 def resume(
@@ -563,12 +583,22 @@ def resume(
     if_match: str | None = None,
     now: datetime | None = None,
 ) -> Schedule:
+    """Resume a PAUSED schedule, or finish the creation of one left PENDING by a create
+    that failed half-way (and could not undo itself)."""
     now = now or now_utc()
     current, done = _begin_transition(
-        tenant, schedule_id, if_match, ScheduleStatus.PAUSED, ScheduleStatus.ACTIVE, "resume", now
+        tenant,
+        schedule_id,
+        if_match,
+        (ScheduleStatus.PAUSED, ScheduleStatus.PENDING),
+        ScheduleStatus.ACTIVE,
+        "resume",
+        now,
     )
     if done:
         return current
+    if current.status == ScheduleStatus.PENDING and now - current.created_at < PENDING_REPAIR_AFTER:
+        raise Conflict(_PENDING_MESSAGE, code="schedule_pending")
     resumed = current.model_copy(
         update={
             "status": ScheduleStatus.ACTIVE,
@@ -583,22 +613,12 @@ def resume(
             "this schedule has no run left (its time or end_at has passed); "
             "PATCH a new schedule or delete it",
         )
-    try:
-        entries.apply(entries.entry_specs(resumed, now=now))
-    except DependencyUnavailable:
-        entries.restore(current, now=now)
-        raise
-    try:
-        saved = store.update(
-            resumed,
-            ("status", "pause_note", "next_run_at", "updated_at", "consecutive_failures"),
-            expected_version=current.version,
-            statuses=(ScheduleStatus.PAUSED,),
-        )
-    except DomainError:
-        _restore_from_store(current, now=now, extra_names=[])
-        raise
-    publish("schedule.resumed", saved)
+    saved = _transition(current, resumed, now=now, extra=("consecutive_failures",))
+    if current.status == ScheduleStatus.PENDING:
+        metrics.add_metric(name="PendingSchedulesRepaired", unit=MetricUnit.Count, value=1)
+        publish("schedule.created", saved)
+    else:
+        publish("schedule.resumed", saved)
     return saved
 
 
@@ -646,6 +666,7 @@ def delete(
         publish("schedule.deleted", deleted_now)
     # After the item: a leftover entry only fires into a skip; DELETE again removes it.
     entries.delete_all(current)
+    entries.converge(deleted_now or current, now=now, applied=True)
 
 
 # --- run now --------------------------------------------------------------------------

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from jobscheduler.models.executions import Execution, ExecutionStatus
 from jobscheduler.models.ids import SCHEDULE_ID_PATTERN
 from jobscheduler.models.pagination import Page
-from jobscheduler.models.schedules import Schedule, ScheduleKind, ScheduleStatus
+from jobscheduler.models.schedules import IsoDatetime, Schedule, ScheduleKind, ScheduleStatus
 from jobscheduler.models.tasks import TaskType
 
 MAX_BODY_BYTES = 256 * 1024
@@ -32,14 +32,17 @@ class ErrorBody(BaseModel):
 
 
 class PreviewRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"schedule": "every weekday at 9am", "count": 3}]},
+    )
 
     schedule: str = Field(min_length=1, max_length=256)
     timezone: str = Field(default="UTC", max_length=64)
-    start_at: AwareDatetime | None = Field(
+    start_at: IsoDatetime | None = Field(
         default=None, description="Preview the runs after this moment instead of now"
     )
-    end_at: AwareDatetime | None = None
+    end_at: IsoDatetime | None = None
     count: int = Field(default=5, ge=1, le=50)
 
 
@@ -97,8 +100,8 @@ class ExecutionListQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: ExecutionStatus | None = None
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: IsoDatetime | None = None
+    until: IsoDatetime | None = None
     limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     cursor: str | None = Field(default=None, max_length=2048)
 

@@ -6,7 +6,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+)
 
 from jobscheduler.models.tasks import Task, refuse_unknown_task_type
 
@@ -40,7 +48,30 @@ class RetryPolicy(BaseModel):
     scheduler_max_event_age_seconds: int = Field(default=3600, ge=60, le=86400)
 
 
-Name = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")]
+def _date_time_text(value: object) -> object:
+    # pydantic would read a number as a Unix timestamp; the API's schema says a string.
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an ISO 8601 date-time string with an offset")
+    return value
+
+
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_date_time_text)]
+
+# Characters a name may not hold: C0 and C1 controls, DEL, and the bidirectional
+# controls that can make a name display as another (U+061C, U+200E/F, U+202A-E,
+# U+2066-9). A name also needs one character that is not whitespace.
+_NOT_IN_NAMES = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+NAME_PATTERN = rf"^[^{_NOT_IN_NAMES}]*[^\s{_NOT_IN_NAMES}][^{_NOT_IN_NAMES}]*$"
+Name = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=128,
+        pattern=NAME_PATTERN,
+        description="1-128 characters, not only whitespace; no control characters or "
+        "bidirectional overrides",
+    ),
+]
 TagMap = Annotated[dict[str, Annotated[str, Field(max_length=256)]], Field(max_length=50)]
 
 
@@ -52,8 +83,46 @@ def _tags_keys(value: dict[str, str] | None) -> dict[str, str] | None:
     return value
 
 
+def empty_key_path(value: object, path: str) -> str | None:
+    """The path of the first empty-string key in ``value`` (a JSON document), or None.
+    DynamoDB cannot store a map with an empty key; refusing it here answers 422 with the
+    place to fix instead of failing the write."""
+    stack: list[tuple[object, str]] = [(value, path)]
+    while stack:
+        current, where = stack.pop()
+        if isinstance(current, dict):
+            for key, item in current.items():
+                if key == "":
+                    return where
+                stack.append((item, f"{where}.{key}"))
+        elif isinstance(current, list):
+            stack.extend((item, f"{where}[{index}]") for index, item in enumerate(current))
+    return None
+
+
+def _no_empty_keys(task: Task | None) -> Task | None:
+    if task is not None:
+        where = empty_key_path(task.model_dump(mode="json"), "task")
+        if where is not None:
+            raise ValueError(f"{where} has an empty key; every key needs at least one character")
+    return task
+
+
 class ScheduleCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # The example is also what schemathesis starts from, so it must be a valid request.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "nightly-report",
+                    "schedule": "0 9 * * MON-FRI",
+                    "timezone": "Europe/Paris",
+                    "task": {"type": "http", "url": "https://hooks.example.com/report"},
+                }
+            ]
+        },
+    )
 
     name: Name
     description: str | None = Field(default=None, max_length=1024)
@@ -63,8 +132,8 @@ class ScheduleCreate(BaseModel):
         description="cron, cron()/rate()/at(), ISO 8601 or plain English",
     )
     timezone: str = Field(default="UTC", max_length=64)
-    start_at: AwareDatetime | None = None
-    end_at: AwareDatetime | None = None
+    start_at: IsoDatetime | None = None
+    end_at: IsoDatetime | None = None
     max_runs: int | None = Field(default=None, ge=1)
     task: Task
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
@@ -91,6 +160,7 @@ class ScheduleCreate(BaseModel):
         classmethod(lambda cls, v: refuse_unknown_task_type(v))
     )
     _tag_keys = field_validator("tags")(classmethod(lambda cls, v: _tags_keys(v)))
+    _task_keys = field_validator("task")(classmethod(lambda cls, v: _no_empty_keys(v)))
 
 
 class ScheduleUpdate(BaseModel):
@@ -103,8 +173,8 @@ class ScheduleUpdate(BaseModel):
     description: str | None = Field(default=None, max_length=1024)
     schedule: str | None = Field(default=None, min_length=1, max_length=256)
     timezone: str | None = Field(default=None, max_length=64)
-    start_at: AwareDatetime | None = None
-    end_at: AwareDatetime | None = None
+    start_at: IsoDatetime | None = None
+    end_at: IsoDatetime | None = None
     max_runs: int | None = Field(default=None, ge=1)
     task: Task | None = None
     retry: RetryPolicy | None = None
@@ -120,6 +190,7 @@ class ScheduleUpdate(BaseModel):
         classmethod(lambda cls, v: refuse_unknown_task_type(v))
     )
     _tag_keys = field_validator("tags")(classmethod(lambda cls, v: _tags_keys(v)))
+    _task_keys = field_validator("task")(classmethod(lambda cls, v: _no_empty_keys(v)))
 
 
 class PauseRequest(BaseModel):
