@@ -8,12 +8,12 @@ TOOLS := .venv-tools
 PY := $(VENV)/bin/python
 # The venv step installs the project (`pip install -e .`), so nothing needs PYTHONPATH.
 # It stays for checkouts that share one venv: each still imports its own files first.
-export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/functions/api:$(CURDIR)/functions/executor:$(CURDIR)
+export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/functions/api:$(CURDIR)/functions/executor:$(CURDIR)/functions/reconciler:$(CURDIR)
 # The tests and the local stack never need real credentials.
 export AWS_DEFAULT_REGION ?= us-east-1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck template-check pytest browser-deps bench bench-quick invoke build validate lock clean
+.PHONY: help run test lint typecheck template-check pytest browser-deps bench bench-quick redrive invoke build validate lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -45,7 +45,7 @@ lint: $(VENV)/.installed ## ruff
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed ## mypy (strict)
-	$(VENV)/bin/mypy layers/common functions local tests bench cli
+	$(VENV)/bin/mypy layers/common functions local tests bench cli ops
 
 template-check: $(VENV)/.installed $(TOOLS)/.installed ## SAM transform, sam validate --lint, cfn-lint and checkov on template.yaml (offline, no credentials)
 	@# `sam validate` without lint runs the real SAM transform (cfn-lint only checks SAM schemas); samconfig.toml
@@ -72,6 +72,10 @@ bench: $(VENV)/.installed ## Benchmarks; figures to stdout and bench/results.jso
 
 bench-quick: $(VENV)/.installed ## Every benchmark at a small scale (CI): must run, figures not judged
 	BENCH_QUICK=1 $(PY) -m bench
+
+redrive: $(VENV)/.installed ## Re-deliver the DLQ to the executor; reports ran/duplicate/failed again: make redrive STACK=name
+	$(PY) -m ops.redrive --queue-url "$$(aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs[?OutputKey=='DeadLetterQueueUrl'].OutputValue" --output text)" \
+		--function "$$(aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs[?OutputKey=='ExecutorFunctionArn'].OutputValue" --output text)"
 
 invoke: $(VENV)/.installed ## Run one function with one event against the local stack: make invoke FN=ApiFunction EVENT=events/api-create.json (SCHEDULE=sch_... for the other samples)
 	$(PY) -m local.invoke $(FN) $(EVENT) $(if $(SCHEDULE),--schedule-id $(SCHEDULE)) $(if $(EXECUTION),--execution-id $(EXECUTION))

@@ -29,6 +29,7 @@ MODULES = (
     "bench.bench_expressions",
     "bench.bench_local_scheduler",
     "bench.bench_calendar",
+    "bench.bench_reconcile",
 )
 RESULTS_PATH = os.path.join(ROOT, "bench", "results.json")
 

@@ -143,12 +143,32 @@ def parse_args(argv: list[str] | None = None) -> Options:
     )
     parser.add_argument("--no-events", action="store_true", help="do not print lifecycle events")
     parser.add_argument(
+        "--parameter-overrides",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="template parameters, as for sam deploy (e.g. ReconcileSchedule='rate(1 minute)')",
+    )
+    parser.add_argument(
+        "--periodic-every",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="run the functions' own schedules (the reconciler) this often instead",
+    )
+    parser.add_argument(
         "-v",
         "--verbose",
         action="store_true",
         help="access logs, handler INFO logs and EMF metrics",
     )
     args = parser.parse_args(argv)
+    parameters: dict[str, str] = {}
+    for pair in args.parameter_overrides:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            parser.error(f"--parameter-overrides wants KEY=VALUE, not {pair!r}")
+        parameters[key] = value
     return Options(
         moto_port=args.moto_port,
         api_port=args.api_port,
@@ -160,6 +180,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
         verbose=args.verbose,
         stack_name=args.stack_name,
         print_events=not args.no_events,
+        parameters=parameters,
+        periodic_every_s=args.periodic_every,
     )
 
 

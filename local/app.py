@@ -22,6 +22,7 @@ from local.lambda_api import LambdaApiServer
 from local.moto_server import MotoServer, point_boto3_at
 from local.options import Options as Options  # re-exported: tests build stacks from it
 from local.options import PortUnavailableError, port_problem
+from local.periodic import PeriodicRunner, periodic_events
 from local.resources import Stack, plan, provision
 from local.scheduler_emulator import SchedulerEmulator
 from local.sns_delivery import install as install_sns_delivery
@@ -90,6 +91,7 @@ class LocalStack:
         self.api: ApiServer | None = None
         self.lambda_api: LambdaApiServer | None = None
         self.emulator: SchedulerEmulator | None = None
+        self.periodic: PeriodicRunner | None = None
         self.printer: EventPrinter | None = None
         self.store: StateStore | None = None
         self._threads: list[threading.Thread] = []
@@ -117,7 +119,7 @@ class LocalStack:
             self.moto = MotoServer(opts.moto_port)
             _bind("moto", opts.moto_port, "--moto-port", "MOTO_PORT", self.moto.start)
         point_boto3_at(self.endpoint_url, f"http://127.0.0.1:{opts.lambda_port}")
-        stack = self.stack = plan(opts.stack_name)
+        stack = self.stack = plan(opts.stack_name, opts.parameters)
         ensure_resources(stack)
         setup_environment(stack, allow_loopback=opts.allow_loopback_targets, verbose=opts.verbose)
         c = clients()
@@ -211,6 +213,13 @@ class LocalStack:
             ),
         )
         self.emulator.start()
+        self.periodic = PeriodicRunner(
+            periodic_events(stack.template, stack.resolver),
+            registry.invoke,
+            every_s=opts.periodic_every_s,
+            log=log if opts.verbose else (lambda _msg: None),
+        )
+        self.periodic.start()
         for server, name in ((self.lambda_api, "lambda-api"), (self.api, "http-api")):
             thread = threading.Thread(
                 target=server.serve_forever, args=(0.1,), name=name, daemon=True
@@ -307,6 +316,8 @@ class LocalStack:
         # period; saved again after it if it ends in time.
         if self.store is not None and self._ready:
             self.save()
+        if self.periodic is not None:
+            self.periodic.stop()
         if self.registry is not None:
             self.registry.close()  # queued invocations give up; running ones finish
         if self.emulator is not None:

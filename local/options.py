@@ -50,6 +50,10 @@ class Options:
     # How long the state file waits for more changes before it writes them together.
     save_delay_s: float = 0.2
     print_events: bool = True
+    # Template parameter overrides (as `sam deploy --parameter-overrides`).
+    parameters: dict[str, str] = field(default_factory=dict)
+    # Run the functions' own schedules (the reconciler's) this often instead.
+    periodic_every_s: float | None = None
 
     def listeners(self) -> list[tuple[str, int, str, str]]:
         """(what, port, option, env var) of each port this process listens on."""

@@ -41,6 +41,9 @@ SPEC_FIELDS = (
     "tags",
     "exclude",
     "holiday_country",
+    "notify_started",
+    "missed_run_grace_seconds",
+    "pause_after_failures",
 )
 
 

@@ -22,7 +22,7 @@ import body_guard
 from jobscheduler.errors import DomainError, PayloadTooLarge, Unauthorized
 from jobscheduler.observability import logger, metrics, tracer
 from jobscheduler.settings import get_settings
-from routes import console, executions, misc, schedules, subscriptions
+from routes import console, executions, misc, recovery, schedules, subscriptions
 from routes.openapi_doc import API_TITLE, API_VERSION, ApiResolver
 from routes.tenancy import tenant_from_request_context
 
@@ -31,6 +31,7 @@ app.include_router(misc.router)
 app.include_router(schedules.router)
 app.include_router(executions.router)
 app.include_router(subscriptions.router)
+app.include_router(recovery.router)
 app.include_router(console.router)
 DOCS_PATH = "/docs"
 _docs_enabled = False

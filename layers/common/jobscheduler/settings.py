@@ -30,6 +30,11 @@ ENV_VARS: dict[str, str] = {
     "WEBHOOK_SECRET_PREFIX": "webhook_secret_prefix",
     "ALLOW_LOOPBACK_TARGETS": "allow_loopback_targets",
     "HTTP_MAX_RESPONSE_BYTES": "http_max_response_bytes",
+    "RECONCILE_SETTLE_SECONDS": "reconcile_settle_seconds",
+    "MISSED_RUN_GRACE_SECONDS": "missed_run_grace_seconds",
+    "RECONCILE_MAX_REPAIRS": "reconcile_max_repairs",
+    "RECONCILE_SWEEP_BATCH": "reconcile_sweep_batch",
+    "RECONCILER_FUNCTION_ARN": "reconciler_function_arn",
     "CONSOLE_COGNITO_DOMAIN": "console_cognito_domain",
     "CONSOLE_COGNITO_CLIENT_ID": "console_cognito_client_id",
     "MAX_SUBSCRIPTIONS_PER_TENANT": "max_subscriptions_per_tenant",
@@ -48,6 +53,7 @@ class Settings(BaseModel):
     topic_arn: str = ""
     schedule_group: str = "job-scheduler"
     executor_function_arn: str = ""
+    reconciler_function_arn: str = ""
     scheduler_role_arn: str = ""
     dlq_arn: str = ""
     # The stack's own functions (names and logical ids, comma separated) and alarm topics
@@ -68,6 +74,16 @@ class Settings(BaseModel):
     # Local-only escape hatch for HTTP tasks aimed at loopback test servers.
     allow_loopback_targets: bool = False
     http_max_response_bytes: int = Field(default=1_048_576, ge=1024)
+    # Reconciler: how long after a write the item and its entries must agree (and how
+    # old a PENDING item is before its creation is rolled back).
+    reconcile_settle_seconds: int = Field(default=180, ge=10, le=3600)
+    # A run is missed when it has not happened this long after its time (a schedule's
+    # missed_run_grace_seconds overrides it).
+    missed_run_grace_seconds: int = Field(default=600, ge=60, le=86400)
+    # Upper bound of schedules one pass looks at (per index), so a pass stays bounded.
+    reconcile_max_repairs: int = Field(default=500, ge=1, le=10_000)
+    # Scheduler entries one sweep invocation checks (the slow, full pass).
+    reconcile_sweep_batch: int = Field(default=200, ge=1, le=5000)
     # The web console's Cognito hosted UI (authorization code with PKCE); empty: the
     # console offers only a pasted token.
     console_cognito_domain: str = ""

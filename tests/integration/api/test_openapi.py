@@ -20,6 +20,8 @@ EXPECTED_ROUTES = {
     ("/schedules/{schedule_id}/pause", "post"): ("PauseRequest", "Schedule"),
     ("/schedules/{schedule_id}/resume", "post"): (None, "Schedule"),
     ("/schedules/{schedule_id}/run", "post"): (None, "RunResponse"),
+    ("/schedules/{schedule_id}/backfill", "post"): ("BackfillRequest", "BackfillResponse"),
+    ("/schedules/{schedule_id}/executions/{execution_id}/retry", "post"): (None, "RetryResponse"),
     ("/executions", "get"): (None, "ExecutionPage"),
     ("/schedules/{schedule_id}/executions", "get"): (None, "ExecutionPage"),
     ("/schedules/{schedule_id}/executions", "delete"): (None, "ClearResponse"),

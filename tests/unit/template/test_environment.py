@@ -35,8 +35,12 @@ def handler_file(logical: str) -> Path:
     return code_dir(logical).joinpath(*module.split(".")).with_suffix(".py")
 
 
-def test_the_two_functions_are_declared() -> None:
-    assert set(FUNCTIONS) == {"ApiFunction", "ExecutorFunction"}
+def test_the_functions_are_declared() -> None:
+    assert set(FUNCTIONS) == {"ApiFunction", "ExecutorFunction", "ReconcilerFunction"}
+    assert (
+        FUNCTIONS["ReconcilerFunction"]["Properties"]["Handler"]
+        == "reconciler_handler.lambda_handler"
+    )
     assert FUNCTIONS["ApiFunction"]["Properties"]["Handler"] == "api_handler.lambda_handler"
     assert (
         FUNCTIONS["ExecutorFunction"]["Properties"]["Handler"] == "executor_handler.lambda_handler"

@@ -20,7 +20,11 @@ GLOBALS: dict[str, Any] = TEMPLATE["Globals"]["Function"]
 
 # Actions without resource-level permissions: the only ones allowed on Resource "*".
 # (EMF metrics go through the logs, so cloudwatch:PutMetricData is not needed at all.)
-NO_RESOURCE_LEVEL_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+NO_RESOURCE_LEVEL_ACTIONS = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "scheduler:ListSchedules",
+}
 NO_VALUE = {"Ref": "AWS::NoValue"}
 
 
@@ -223,7 +227,12 @@ def test_table_durability_and_key_schema() -> None:
         {"AttributeName": keys.PK, "KeyType": "HASH"},
         {"AttributeName": keys.SK, "KeyType": "RANGE"},
     ]
-    assert [index["IndexName"] for index in p["GlobalSecondaryIndexes"]] == [keys.GSI1, keys.GSI2]
+    assert [index["IndexName"] for index in p["GlobalSecondaryIndexes"]] == [
+        keys.GSI1,
+        keys.GSI2,
+        "GSI3",
+        "GSI4",
+    ]
     assert p["GlobalSecondaryIndexes"][0]["KeySchema"] == [
         {"AttributeName": keys.GSI1PK, "KeyType": "HASH"},
         {"AttributeName": keys.GSI1SK, "KeyType": "RANGE"},
@@ -341,7 +350,11 @@ def test_api_role_manages_schedules_of_its_group_and_passes_only_the_scheduler_r
         "StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}
     }
     run_now = statement_for("ApiFunctionRole", "lambda:InvokeFunction")
-    assert run_now["Resource"] == {"Fn::GetAtt": ["ExecutorFunction", "Arn"]}
+    # The executor (run-now, replay) and the reconciler (which paces a backfill).
+    assert run_now["Resource"] == [
+        {"Fn::GetAtt": ["ExecutorFunction", "Arn"]},
+        {"Fn::GetAtt": ["ReconcilerFunction", "Arn"]},
+    ]
     assert not {a for a in allowed_actions("ApiFunctionRole") if a.startswith("scheduler:")} - {
         "scheduler:CreateSchedule",
         "scheduler:UpdateSchedule",
@@ -502,7 +515,7 @@ def test_local_plan_covers_every_resource_and_resolves_the_same_environment() ->
     for kind in LOCAL_RESOLVED_TYPES:
         for logical in resources_of_type(TEMPLATE, kind):
             assert logical in stack.resolver.physical, logical
-    assert set(stack.environments) == {"ApiFunction", "ExecutorFunction"}
+    assert set(stack.environments) == {"ApiFunction", "ExecutorFunction", "ReconcilerFunction"}
     for logical, env in stack.environments.items():
         own = props(logical).get("Environment", {}).get("Variables", {})
         declared = {**GLOBALS["Environment"]["Variables"], **own}
@@ -520,6 +533,7 @@ def test_local_plan_covers_every_resource_and_resolves_the_same_environment() ->
     assert stack.function_names == {
         "tmpl-test-api": "ApiFunction",
         "tmpl-test-executor": "ExecutorFunction",
+        "tmpl-test-reconciler": "ReconcilerFunction",
     }
 
 
@@ -537,7 +551,12 @@ def test_moto_resources_match_the_template(aws: Any) -> None:
     description = boto3.client("dynamodb").describe_table(TableName=stack.ref("Table"))["Table"]
     table = props("Table")
     assert description["KeySchema"] == table["KeySchema"]
-    assert [i["IndexName"] for i in description["GlobalSecondaryIndexes"]] == ["GSI1", "GSI2"]
+    assert [i["IndexName"] for i in description["GlobalSecondaryIndexes"]] == [
+        "GSI1",
+        "GSI2",
+        "GSI3",
+        "GSI4",
+    ]
     ttl = boto3.client("dynamodb").describe_time_to_live(TableName=stack.ref("Table"))
     assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires_at"
     topics = [t["TopicArn"] for t in boto3.client("sns").list_topics()["Topics"]]
@@ -614,6 +633,7 @@ def test_only_the_stacks_roles_may_publish_lifecycle_events() -> None:
     roles = [
         {"Fn::GetAtt": ["ApiFunctionRole", "Arn"]},
         {"Fn::GetAtt": ["ExecutorFunctionRole", "Arn"]},
+        {"Fn::GetAtt": ["ReconcilerFunctionRole", "Arn"]},
     ]
     [allow] = [s for s in statements_ if s["Effect"] == "Allow"]
     assert allow["Principal"] == {"AWS": roles}

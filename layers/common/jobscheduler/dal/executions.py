@@ -3,8 +3,8 @@
 Item: PK=TENANT#t#SCHEDULE#id, SK=EXEC#{execution_id}, GSI2PK/GSI2SK (the tenant-wide
 history; see dal/keys.py), the fields of ``models.executions.Execution``, ``tenant``,
 ``expires_at`` (TTL, epoch seconds) and, while a RUNNING record is the run's lock,
-``lease_until`` (epoch milliseconds). How the
-executor claims and finishes runs (and when a record is written) is in dal/runs.py.
+``lease_until`` (epoch milliseconds). How the executor claims and finishes runs (and
+when a record is written) is in dal/runs.py.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from jobscheduler.aws import error_code, table
+from jobscheduler.aws import error_code, table, unavailable
 from jobscheduler.dal import codec, keys
 from jobscheduler.models.executions import Execution, ExecutionStatus
 from jobscheduler.settings import get_settings
@@ -118,7 +118,8 @@ def list_executions(
         page: dict[str, Any] = {**query, "Limit": limit - len(items)}
         if start:
             page["ExclusiveStartKey"] = start
-        response = schedule_table().query(**page)
+        with unavailable("read executions"):
+            response = schedule_table().query(**page)
         items.extend(response.get("Items", []))
         start = response.get("LastEvaluatedKey")
         if start is None or len(items) >= limit:

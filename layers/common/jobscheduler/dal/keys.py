@@ -26,6 +26,7 @@ from datetime import datetime
 # Execution ids are a domain notion (models.ids); re-exported for the stores.
 from jobscheduler.models.ids import id_stamp as _stamp
 from jobscheduler.models.ids import manual_execution_id as manual_execution_id
+from jobscheduler.models.ids import retry_execution_id as retry_execution_id
 from jobscheduler.models.ids import scheduled_execution_id as scheduled_execution_id
 
 PK = "PK"

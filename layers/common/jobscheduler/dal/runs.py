@@ -145,10 +145,13 @@ def claim(
     now: datetime,
     lease_until: datetime,
     scheduled: bool,
+    hold_schedule: bool = True,
 ) -> Claim:
-    """Claim this run: one conditional write (two on rare paths, see the module doc)."""
+    """Claim this run: one conditional write (two on rare paths, see the module doc).
+    ``hold_schedule=False`` (backfill): the record is the only lock, whatever the
+    overlap policy."""
     lease_ms = epoch_ms(lease_until)
-    skip = snapshot.schedule.overlap == "skip"
+    skip = snapshot.schedule.overlap == "skip" and hold_schedule
     if skip and scheduled:
         return _claim_hold(tenant, execution, snapshot, now=now, lease_ms=lease_ms)
     outcome = _claim_record(tenant, execution, now=now, lease_ms=lease_ms)
@@ -533,7 +536,11 @@ def _schedule_write(
     adds = ["total_runs :one"]
     removes: list[str] = []
     if update.failed:
-        adds.append("failed_runs :one")
+        adds += ["failed_runs :one", "consecutive_failures :one"]
+    else:
+        # Failures in a row (auto-pause): a success ends the streak.
+        sets.append("consecutive_failures = :zero")
+        values[":zero"] = 0
     if update.set_next_run_at:
         if update.next_run_at is None:
             removes.append("next_run_at")

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from jobscheduler.aws import AWS_ERRORS, cancellation_codes, error_code, table
-from jobscheduler.dal import keys
+from jobscheduler.dal import keys, reconcile_index
 from jobscheduler.dal.codec import schedule_from_item, schedule_to_item
 from jobscheduler.dal.cursor import decode_cursor, encode_cursor
 from jobscheduler.dal.failures import unavailable
@@ -127,10 +127,19 @@ def insert(
     """Put a new schedule and take one unit of the tenant's quota, atomically; with
     ``idempotency``, also claim the key's record (IdempotencyKeyTaken if another request
     holds it; ``replaces`` names a stale record's schedule that may be overwritten)."""
+    item = schedule_to_item(schedule)
+    # Indexed for the reconciler: due runs, and a check after the settle delay (which
+    # rolls back a create that stays PENDING).
+    item.update(reconcile_index.due_attributes(schedule.id))
+    item.update(
+        reconcile_index.check_attributes(
+            schedule.id, schedule.updated_at + reconcile_index.settle_delay()
+        )
+    )
     put = {
         "Put": {
             "TableName": get_settings().table_name,
-            "Item": schedule_to_item(schedule),
+            "Item": item,
             "ConditionExpression": "attribute_not_exists(PK)",
         }
     }
@@ -221,6 +230,14 @@ def _update_parts(
             sets.append(f"#f{index} = :v{index}")
         else:
             removes.append(f"#f{index}")
+    # Every API write asks the reconciler to check item and entries once they settle.
+    check = reconcile_index.check_attributes(
+        schedule.id, schedule.updated_at + reconcile_index.settle_delay()
+    )
+    for index, (name, value) in enumerate(check.items()):
+        names[f"#c{index}"] = name
+        values[f":c{index}"] = value
+        sets.append(f"#c{index} = :c{index}")
     expression = "SET " + ", ".join(sets)
     if removes:
         expression += " REMOVE " + ", ".join(removes)

@@ -120,3 +120,18 @@ def group_reachable() -> bool:
     except AWS_ERRORS:
         return False
     return True
+
+
+def list_entry_names(token: str | None, limit: int) -> tuple[list[str], str | None]:
+    """One page of the group's entry names and the token of the next (None: the end)."""
+    request: dict[str, Any] = {
+        "GroupName": get_settings().schedule_group,
+        "MaxResults": max(1, min(limit, 100)),
+    }
+    if token:
+        request["NextToken"] = token
+    with _unavailable("list schedule entries"):
+        page = client("scheduler").list_schedules(**request)
+    names = [str(summary["Name"]) for summary in page.get("Schedules", [])]
+    next_token = page.get("NextToken")
+    return names, str(next_token) if next_token else None

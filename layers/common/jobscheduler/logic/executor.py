@@ -32,7 +32,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from jobscheduler.dal import executions as records
 from jobscheduler.dal import runs
+from jobscheduler.dal.backfill_fence import fence as backfill_fence
 from jobscheduler.gateways.scheduler_cleanup import try_delete_scheduler_entries, try_publish
+from jobscheduler.logic.auto_pause import due as auto_pause_due
+from jobscheduler.logic.auto_pause import pause as auto_pause
 from jobscheduler.logic.runner import RunContext, TaskOutcome, describe_error, run_task
 from jobscheduler.logic.timing import next_fire, skip_reason
 from jobscheduler.models.events import EventType, LifecycleEvent
@@ -49,7 +52,10 @@ from jobscheduler.observability import logger, metrics
 
 # Kept back from the Lambda's remaining time to write the result and publish it.
 FINISH_MARGIN_SECONDS = 3.0
+# Entry names an orphan may have: {id}-0 and {id}-1 (a cron with both day fields).
+ORPHAN_PARTS = 2
 _MANUAL_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-manual-[0-9a-z]{1,32}$")
+_RETRY_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-retry-[0-9a-z]{1,32}$")
 _NOT_RUNNABLE = {
     ScheduleStatus.DELETED: "schedule_deleted",
     ScheduleStatus.PENDING: "schedule_pending",
@@ -92,6 +98,12 @@ class RunSummary:
 
 
 def execution_id_for(payload: ExecutorPayload, now: datetime) -> str:
+    if payload.trigger == Trigger.RETRY.value:
+        if payload.execution_id is None or not _RETRY_ID.match(payload.execution_id):
+            raise InvalidPayload("a retry carries the id the API returned")
+        if payload.retry_of is None:
+            raise InvalidPayload("a retry names the execution it repeats")
+        return payload.execution_id
     if payload.trigger == Trigger.MANUAL.value:
         if payload.execution_id is None:
             return manual_execution_id(now)
@@ -128,17 +140,21 @@ def execute(
         scheduled_time=scheduled_time,
         started_at=now,
         lateness_ms=_lateness(trigger, scheduled_time, now),
+        retry_of=payload.retry_of if trigger == Trigger.RETRY else None,
     )
 
     snapshot = runs.read_schedule(payload.tenant, payload.schedule_id)
     if snapshot is None:
+        if trigger == Trigger.SCHEDULE:
+            # An entry whose item is gone (an orphan): remove it at its first fire.
+            try_delete_scheduler_entries(payload.schedule_id, ORPHAN_PARTS)
         return _skip(payload.tenant, base, "schedule_not_found", None, now)
     schedule = snapshot.schedule
     base = base.model_copy(update={"task_type": schedule.task_type})
     reasons = _NOT_RUNNABLE_BY_SCHEDULE if trigger == Trigger.SCHEDULE else _NOT_RUNNABLE
     reason = reasons.get(schedule.status)
     if reason is not None:
-        if schedule.status == ScheduleStatus.COMPLETED:
+        if schedule.status in (ScheduleStatus.COMPLETED, ScheduleStatus.DELETED):
             # A fire after completion means an entry survived: retry the cleanup.
             try_delete_scheduler_entries(schedule.id, len(schedule.expressions))
         return _skip(payload.tenant, base, reason, schedule, now)
@@ -148,6 +164,12 @@ def execute(
             return _skip_excluded(payload.tenant, base, excluded, schedule, now)
 
     lease_until = now + timedelta(milliseconds=remaining_ms)
+    if trigger == Trigger.BACKFILL and not backfill_fence(
+        payload.tenant, payload.schedule_id, base.id
+    ):
+        # The scheduled path ran (or is running) this fire: never twice.
+        metrics.add_metric(name="Duplicates", unit=MetricUnit.Count, value=1)
+        return RunSummary(base.id, "DUPLICATE", detail="duplicate_finished")
     claim = runs.claim(
         payload.tenant,
         base.model_copy(update={"attempts": 1}),
@@ -155,6 +177,8 @@ def execute(
         now=now,
         lease_until=lease_until,
         scheduled=trigger == Trigger.SCHEDULE,
+        # A backfill's runs follow one another: the overlap rule is for live fires.
+        hold_schedule=trigger != Trigger.BACKFILL,
     )
     refused = _refused_claim(payload.tenant, base, schedule, claim, now)
     if refused is not None:
@@ -274,6 +298,7 @@ def _finish_recorded(
         complete=complete,
     )
     completed = runs.finish(tenant, final, update, claim, now=finished)
+    streak = None if completed else auto_pause_due(schedule, failed=failed)
 
     metrics.add_metric(name="Runs", unit=MetricUnit.Count, value=1)
     if failed:
@@ -294,6 +319,15 @@ def _finish_recorded(
     if completed:
         try_delete_scheduler_entries(schedule.id, len(schedule.expressions))
         _publish_completed(tenant, schedule, final)
+    if streak is not None:
+        auto_pause(
+            tenant,
+            schedule,
+            failures=streak,
+            execution_id=final.id,
+            last_error=final.error,
+            now=finished,
+        )
     return RunSummary(final.id, final.status.value, detail=final.error, attempts=final.attempts)
 
 

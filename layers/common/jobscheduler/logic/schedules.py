@@ -95,7 +95,17 @@ _COMPILE_FIELDS = frozenset(
     {"schedule", "timezone", "start_at", "end_at", "exclude", "holiday_country"}
 )
 # PATCH may clear these with null; the others always have a value.
-_NULLABLE_FIELDS = frozenset({"description", "start_at", "end_at", "max_runs", "holiday_country"})
+_NULLABLE_FIELDS = frozenset(
+    {
+        "description",
+        "start_at",
+        "end_at",
+        "max_runs",
+        "holiday_country",
+        "missed_run_grace_seconds",
+        "pause_after_failures",
+    }
+)
 # If-Match: 3, "3" or W/"3".
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
 _PENDING_MESSAGE = (
@@ -524,11 +534,17 @@ def _begin_transition(
     return current, False
 
 
-def _transition(current: Schedule, moved: Schedule, *, now: datetime) -> Schedule:
+def _transition(
+    current: Schedule, moved: Schedule, *, now: datetime, extra: tuple[str, ...] = ()
+) -> Schedule:
     """Write ``moved`` (the item after the transition) if the item is still ``current``,
-    then its entries; a failure after the write reverts the item and its entries."""
+    then its entries; a failure after the write reverts the item and its entries.
+    ``extra``: more fields this transition writes (resume resets the failure streak)."""
     saved = store.update(
-        moved, _TRANSITION_FIELDS, expected_version=current.version, statuses=(current.status,)
+        moved,
+        _TRANSITION_FIELDS + extra,
+        expected_version=current.version,
+        statuses=(current.status,),
     )
     try:
         entries.apply(entries.entry_specs(saved, now=now))
@@ -620,7 +636,12 @@ def resume(
     if current.status == ScheduleStatus.PENDING and now - current.created_at < PENDING_REPAIR_AFTER:
         raise Conflict(_PENDING_MESSAGE, code="schedule_pending")
     resumed = current.model_copy(
-        update={"status": ScheduleStatus.ACTIVE, "pause_note": None, "updated_at": now}
+        update={
+            "status": ScheduleStatus.ACTIVE,
+            "pause_note": None,
+            "updated_at": now,
+            "consecutive_failures": 0,  # auto-pause counts afresh
+        }
     )
     resumed.next_run_at = _next_run(resumed, now)
     if resumed.next_run_at is None:
@@ -628,7 +649,7 @@ def resume(
             "this schedule has no run left (its time or end_at has passed); "
             "PATCH a new schedule or delete it",
         )
-    saved = _transition(current, resumed, now=now)
+    saved = _transition(current, resumed, now=now, extra=("consecutive_failures",))
     if current.status == ScheduleStatus.PENDING:
         metrics.add_metric(name="PendingSchedulesRepaired", unit=MetricUnit.Count, value=1)
         publish("schedule.created", saved)

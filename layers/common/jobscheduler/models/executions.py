@@ -30,6 +30,8 @@ FINAL_STATUSES = frozenset(
 class Trigger(StrEnum):
     SCHEDULE = "schedule"
     MANUAL = "manual"
+    RETRY = "retry"  # a replay of a finished execution (retry_of names it)
+    BACKFILL = "backfill"  # a past fire run on request; same id and claim as the fire
 
 
 class StepOutcome(BaseModel):
@@ -61,6 +63,7 @@ class Execution(BaseModel):
     skip_reason: str | None = None
     steps: list[StepOutcome] | None = None
     task_type: str | None = None
+    retry_of: str | None = None
 
 
 class ExecutorPayload(BaseModel):
@@ -74,7 +77,7 @@ class ExecutorPayload(BaseModel):
 
     tenant: str = Field(min_length=1, max_length=256)
     schedule_id: str = Field(min_length=1, max_length=64)
-    trigger: Literal["schedule", "manual"] = "schedule"
+    trigger: Literal["schedule", "manual", "retry", "backfill"] = "schedule"
     # "<aws.scheduler.scheduled-time>" resolves to an ISO 8601 UTC time, e.g. 2026-11-22T09:00:00Z.
     scheduled_time: datetime
     scheduler_execution_id: str | None = None
@@ -82,6 +85,8 @@ class ExecutorPayload(BaseModel):
     # Set by run-now: the execution id the API already returned to the caller.
     execution_id: str | None = None
     part: int | None = None
+    # Set by replay: the execution this run repeats.
+    retry_of: str | None = Field(default=None, max_length=64)
 
 
 def payload_template(tenant: str, schedule_id: str, part: int) -> dict[str, JsonValue]:

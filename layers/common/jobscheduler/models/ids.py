@@ -51,3 +51,8 @@ def scheduled_execution_id(scheduled_time: datetime) -> str:
 def manual_execution_id(requested_at: datetime) -> str:
     """A run-now id: sorts among scheduled runs by time, unique by its random suffix."""
     return f"{id_stamp(requested_at)}-manual-{secrets.token_hex(4)}"
+
+
+def retry_execution_id(requested_at: datetime) -> str:
+    """A replay's id: like a run-now id, with its own word."""
+    return f"{id_stamp(requested_at)}-retry-{secrets.token_hex(4)}"

@@ -163,6 +163,15 @@ class ScheduleCreate(BaseModel):
         description="The country whose holidays 'except holidays' in a plain-English"
         " schedule means, e.g. US",
     )
+    missed_run_grace_seconds: int | None = Field(
+        default=None,
+        ge=60,
+        le=86400,
+        description="Report a run as missed this long after its time (default: the stack's)",
+    )
+    pause_after_failures: int | None = Field(
+        default=None, ge=1, le=1000, description="Pause after this many failed runs in a row"
+    )
 
     _task_type = field_validator("task", mode="before")(
         classmethod(lambda cls, v: refuse_unknown_task_type(v))
@@ -193,6 +202,8 @@ class ScheduleUpdate(BaseModel):
     tags: TagMap | None = None
     exclude: Exclusions | None = None
     holiday_country: HolidayCountry | None = None
+    missed_run_grace_seconds: int | None = Field(default=None, ge=60, le=86400)
+    pause_after_failures: int | None = Field(default=None, ge=1, le=1000)
 
     _task_type = field_validator("task", mode="before")(
         classmethod(lambda cls, v: refuse_unknown_task_type(v))
@@ -242,6 +253,10 @@ class Schedule(BaseModel):
         description="The exclusions in force: `exclude` plus those the schedule's own"
         " words name ('except US holidays')",
     )
+    missed_run_grace_seconds: int | None = None
+    pause_after_failures: int | None = None
+    # Failed runs in a row (the executor counts; a success or a resume resets it).
+    consecutive_failures: int = 0
     pause_note: str | None = None
     next_run_at: datetime | None = None
     last_run_at: datetime | None = None
