@@ -83,7 +83,7 @@ def test_lists_are_deduplicated_and_sorted() -> None:
 def test_every_status_and_type_is_known() -> None:
     assert "TIMED_OUT" in EVENT_STATUSES
     assert "PENDING" not in EVENT_STATUSES  # never published
-    assert len(EVENT_TYPES) == 10
+    assert len(EVENT_TYPES) == 13  # with schedule.missed, .auto_paused and .repaired
 
 
 def test_ids_are_stable_per_tenant_protocol_and_endpoint() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from jobscheduler.aws import error_code
 from jobscheduler.dal import keys, reconcile_index
 from jobscheduler.dal.executions import schedule_table
 from jobscheduler.dal.failures import unavailable
@@ -54,7 +55,7 @@ def pause_item(tenant: str, schedule_id: str, *, version: int, note: str, now: d
                 ExpressionAttributeValues=values,
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if error_code(exc) != "ConditionalCheckFailedException":
                 raise
             return False
     return True

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
+from jobscheduler.aws import error_code
 from jobscheduler.dal import keys
 from jobscheduler.dal.executions import plain_item, schedule_table
 
@@ -37,7 +38,7 @@ def fence(tenant: str, schedule_id: str, execution_id: str) -> bool:
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+        if error_code(error) != "ConditionalCheckFailedException":
             raise
         current = plain_item(error.response.get("Item"))
         if not current:

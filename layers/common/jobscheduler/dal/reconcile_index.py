@@ -26,7 +26,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from jobscheduler.aws import table
+from jobscheduler.aws import error_code, table
 from jobscheduler.dal import codec, keys
 from jobscheduler.dal.failures import unavailable
 from jobscheduler.models.schedules import Schedule
@@ -154,7 +154,7 @@ def clear_check(tenant: str, schedule_id: str, seen_check_at: str) -> bool:
                 ExpressionAttributeValues={":seen": seen_check_at},
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if error_code(exc) != "ConditionalCheckFailedException":
                 raise
             return False
     return True
@@ -172,7 +172,7 @@ def postpone_check(tenant: str, schedule_id: str, seen_check_at: str, until: dat
                 ExpressionAttributeValues={":seen": seen_check_at, ":later": iso(until)},
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if error_code(exc) != "ConditionalCheckFailedException":
                 raise
 
 
@@ -198,7 +198,7 @@ def advance_next_run(
                 ExpressionAttributeValues=values,
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if error_code(exc) != "ConditionalCheckFailedException":
                 raise
             return False
     return True
@@ -221,7 +221,7 @@ def mark_for_check(tenant: str, schedule_id: str, check_at: datetime) -> None:
                 ExpressionAttributeValues=values,
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if error_code(exc) != "ConditionalCheckFailedException":
                 raise
 
 
