@@ -56,6 +56,10 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(
         "--report-har-path",
         str(har),
         "--no-color",
+        # Operations that run tasks are left out: their runs would reach for the example's
+        # host and keep the stack busy past its stop; their inputs are in the corpus tests.
+        "--exclude-path-regex",
+        r"/(run|backfill|retry)$",
     ]
     result = subprocess.run(
         command,

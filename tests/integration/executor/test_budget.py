@@ -100,7 +100,11 @@ class Meter:
             read_units=sum(c.units for c in ddb if c.operation in _READS),
             write_units=sum(c.units for c in ddb if c.operation in _WRITES),
             index_write_units=sum(c.index_units for c in ddb),
-            publishes=sum(1 for c in calls if c.service == "sns" and c.operation == "Publish"),
+            # Billed publishes: a publish SNS refuses (the probe of a tenant topic that does
+            # not exist, at most once a minute per tenant and instance) is not billed.
+            publishes=sum(
+                1 for c in calls if c.service == "sns" and c.operation == "Publish" and not c.failed
+            ),
             transactions=sum(1 for c in ddb if c.operation.startswith("Transact")),
         )
 
