@@ -208,7 +208,11 @@ def main(argv: list[str] | None = None) -> int:
         signals.starting = False
         print("stopping during startup...", file=sys.stderr, flush=True)
         if stack is not None:
-            stack.stop()
+            # A half-started stack may wait on a server that never came up: bound the stop
+            # (the process exits without teardown right after).
+            stopper = threading.Thread(target=stack.stop, daemon=True)
+            stopper.start()
+            stopper.join(timeout=3)
         return 0
     except OSError as exc:  # e.g. a port taken between the check and the bind
         signals.starting = False
