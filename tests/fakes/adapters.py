@@ -1,4 +1,5 @@
-"""In-memory adapters of jobscheduler.ports, for running the use cases without moto.
+"""In-memory adapters of jobscheduler.ports, for running the use cases (the API's and
+the executor's) without moto.
 
 Each keeps the contract its real adapter documents (tests/contract runs the same checks
 against both), and each can be told to fail a call: ``fake.faults.fail("update", on=(2,))``
@@ -12,12 +13,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import threading
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from jobscheduler import wiring
 from jobscheduler.errors import (
@@ -36,6 +38,16 @@ from jobscheduler.models.executions import Execution, ExecutionStatus, ExecutorP
 from jobscheduler.models.idempotency import IdempotencyRecord
 from jobscheduler.models.ids import id_stamp
 from jobscheduler.models.pagination import Page
+from jobscheduler.models.runs import (
+    Claim,
+    ClaimResult,
+    LockKind,
+    ScheduleChanges,
+    ScheduleSnapshot,
+    epoch_ms,
+    judge_hold,
+    judge_refused_hold,
+)
 from jobscheduler.models.schedules import Schedule, ScheduleStatus
 
 
@@ -351,12 +363,352 @@ class FakeExecutorInvoker:
 
 
 @dataclass
+class _Marks:
+    """The executor's own attributes on a schedule item (beside the Schedule fields)."""
+
+    running_execution: str | None = None
+    running_lease_until: int | None = None
+    running_attempts: int = 0
+    claimed_through: str | None = None
+    last_finished: str | None = None
+    last_skipped: str | None = None
+
+    def release(self) -> None:
+        self.running_execution = None
+        self.running_lease_until = None
+        self.running_attempts = 0
+
+
+class FakeRunLedger:
+    """RunLedger over the fake schedule store's items and the fake history's records.
+
+    Each call is atomic (one lock), as DynamoDB makes each conditional write; the
+    decisions follow the same conditions as dal/runs.py, which tests/contract checks.
+    """
+
+    def __init__(self, schedules: FakeScheduleStore, history: FakeExecutionHistory) -> None:
+        self.schedules = schedules
+        self.history = history
+        self.marks: dict[tuple[str, str], _Marks] = {}
+        # The lease of each RUNNING record (the record is the lock for overlap=allow).
+        self.leases: dict[tuple[str, str, str], int] = {}
+        self.faults = Faults("dynamodb")
+        self._lock = threading.Lock()
+
+    # -- state ---------------------------------------------------------------------------
+
+    def _schedule(self, tenant: str, schedule_id: str) -> Schedule | None:
+        return self.schedules.items.get((tenant, schedule_id))
+
+    def _marks(self, tenant: str, schedule_id: str) -> _Marks:
+        return self.marks.setdefault((tenant, schedule_id), _Marks())
+
+    def _record(self, tenant: str, execution: Execution) -> Execution | None:
+        return self.history.records.get((tenant, execution.schedule_id), {}).get(execution.id)
+
+    def _store(self, tenant: str, execution: Execution, lease_ms: int | None) -> None:
+        self.history.put(tenant, execution)
+        key = (tenant, execution.schedule_id, execution.id)
+        if lease_ms is None:
+            self.leases.pop(key, None)
+        else:
+            self.leases[key] = lease_ms
+
+    def _change(self, tenant: str, schedule_id: str, **changes: Any) -> None:
+        key = (tenant, schedule_id)
+        self.schedules.items[key] = self.schedules.items[key].model_copy(update=changes)
+
+    # -- the port ------------------------------------------------------------------------
+
+    def read_schedule(self, tenant: str, schedule_id: str) -> ScheduleSnapshot | None:
+        self.faults.check("read_schedule")
+        with self._lock:
+            schedule = self._schedule(tenant, schedule_id)
+            if schedule is None:
+                return None
+            marks = self._marks(tenant, schedule_id)
+            return ScheduleSnapshot(
+                schedule=schedule.model_copy(deep=True),
+                running_execution=marks.running_execution,
+                running_lease_until=marks.running_lease_until,
+                running_attempts=marks.running_attempts,
+                claimed_through=marks.claimed_through,
+                last_finished=marks.last_finished,
+            )
+
+    def claim(
+        self,
+        tenant: str,
+        execution: Execution,
+        snapshot: ScheduleSnapshot,
+        *,
+        now: datetime,
+        lease_until: datetime,
+        scheduled: bool,
+        hold_schedule: bool = True,
+    ) -> Claim:
+        self.faults.check("claim")
+        lease_ms = epoch_ms(lease_until)
+        skip = snapshot.schedule.overlap == "skip" and hold_schedule
+        with self._lock:
+            if skip and scheduled:
+                return self._claim_hold(tenant, execution, snapshot, now, lease_ms)
+            outcome = self._claim_record(tenant, execution, now, lease_ms)
+            if not skip or not outcome.owned:
+                return outcome
+            refused = self._hold_for_record(tenant, execution, now, lease_ms)
+            if refused is not None:
+                return refused
+            return Claim(
+                outcome.result,
+                LockKind.RECORD,
+                lease_ms,
+                previous_attempts=outcome.previous_attempts,
+                holds_schedule=True,
+            )
+
+    def _claim_hold(
+        self,
+        tenant: str,
+        execution: Execution,
+        snapshot: ScheduleSnapshot,
+        now: datetime,
+        lease_ms: int,
+    ) -> Claim:
+        early = judge_hold(execution.id, snapshot, now)
+        if early is not None and early.result != ClaimResult.TAKEN_OVER:
+            return early
+        if early is not None:
+            return self._take_over_hold(tenant, execution, snapshot, lease_ms)
+        if snapshot.claimed_through is None and self._record(tenant, execution):
+            return Claim(ClaimResult.DUPLICATE_FINISHED, LockKind.HOLD)
+        if self._schedule(tenant, execution.schedule_id) is None:
+            return Claim(ClaimResult.SCHEDULE_GONE, LockKind.HOLD)
+        marks = self._marks(tenant, execution.schedule_id)
+        fresh = marks.claimed_through is None or marks.claimed_through < execution.id
+        free = marks.running_lease_until is None or marks.running_lease_until < epoch_ms(now)
+        if not (fresh and free):
+            return judge_refused_hold(
+                execution.id,
+                holder=marks.running_execution,
+                lease_until=marks.running_lease_until,
+                claimed_through=marks.claimed_through,
+                last_finished=marks.last_finished,
+            )
+        marks.running_execution, marks.running_lease_until = execution.id, lease_ms
+        marks.running_attempts, marks.claimed_through = 1, execution.id
+        return Claim(ClaimResult.CLAIMED, LockKind.HOLD, lease_ms, holds_schedule=True)
+
+    def _take_over_hold(
+        self, tenant: str, execution: Execution, snapshot: ScheduleSnapshot, lease_ms: int
+    ) -> Claim:
+        marks = self._marks(tenant, execution.schedule_id)
+        if (
+            marks.running_execution != execution.id
+            or marks.running_lease_until != snapshot.running_lease_until
+        ):
+            return Claim(ClaimResult.DUPLICATE_RUNNING, LockKind.HOLD)
+        marks.running_lease_until = lease_ms
+        marks.running_attempts += 1
+        finished = self._record(tenant, execution)
+        return Claim(
+            ClaimResult.TAKEN_OVER,
+            LockKind.HOLD,
+            lease_ms,
+            previous_attempts=snapshot.running_attempts,
+            holds_schedule=True,
+            finished_record=finished.model_copy(deep=True) if finished else None,
+        )
+
+    def _hold_for_record(
+        self, tenant: str, execution: Execution, now: datetime, lease_ms: int
+    ) -> Claim | None:
+        if self._schedule(tenant, execution.schedule_id) is None:
+            return Claim(ClaimResult.SCHEDULE_GONE, LockKind.RECORD, lease_ms)
+        marks = self._marks(tenant, execution.schedule_id)
+        lease = marks.running_lease_until
+        if lease is not None and lease >= epoch_ms(now) and marks.running_execution != execution.id:
+            return Claim(
+                ClaimResult.OVERLAP,
+                LockKind.RECORD,
+                lease_ms,
+                running_execution=marks.running_execution,
+            )
+        marks.running_execution, marks.running_lease_until = execution.id, lease_ms
+        marks.running_attempts = 1
+        return None
+
+    def _claim_record(
+        self, tenant: str, execution: Execution, now: datetime, lease_ms: int
+    ) -> Claim:
+        existing = self._record(tenant, execution)
+        if existing is None:
+            self._store(tenant, execution, lease_ms)
+            return Claim(ClaimResult.CLAIMED, LockKind.RECORD, lease_ms)
+        if existing.status != ExecutionStatus.RUNNING:
+            return Claim(ClaimResult.DUPLICATE_FINISHED)
+        seen = self.leases.get((tenant, execution.schedule_id, execution.id), 0)
+        if seen >= epoch_ms(now):
+            return Claim(ClaimResult.DUPLICATE_RUNNING)
+        previous = existing.attempts
+        self._store(tenant, execution.model_copy(update={"attempts": previous + 1}), lease_ms)
+        return Claim(ClaimResult.TAKEN_OVER, LockKind.RECORD, lease_ms, previous_attempts=previous)
+
+    def finish(
+        self,
+        tenant: str,
+        execution: Execution,
+        update: ScheduleChanges,
+        lock: Claim,
+        *,
+        now: datetime,
+    ) -> bool:
+        self.faults.check("finish")
+        with self._lock:
+            if lock.kind == LockKind.HOLD:
+                if lock.finished_record is None:
+                    if self._record(tenant, execution) is not None:
+                        self._release(tenant, execution.schedule_id, execution.id, lock.lease_ms)
+                        return False
+                    self._store(tenant, execution, None)
+                return self._finish_schedule(tenant, execution, update, lock, now)
+            completed = self._finish_schedule(tenant, execution, update, lock, now)
+            key = (tenant, execution.schedule_id, execution.id)
+            current = self._record(tenant, execution)
+            mine = self.leases.get(key) == lock.lease_ms
+            if current is not None and current.status == ExecutionStatus.RUNNING and mine:
+                self._store(tenant, execution, None)
+            return completed
+
+    def _release(self, tenant: str, schedule_id: str, run_id: str, lease_ms: int) -> None:
+        marks = self._marks(tenant, schedule_id)
+        if marks.running_execution == run_id and marks.running_lease_until == lease_ms:
+            marks.release()
+
+    def _finish_schedule(
+        self,
+        tenant: str,
+        execution: Execution,
+        update: ScheduleChanges,
+        lock: Claim,
+        now: datetime,
+    ) -> bool:
+        schedule = self._schedule(tenant, execution.schedule_id)
+        if schedule is None:
+            return False
+        marks = self._marks(tenant, execution.schedule_id)
+        if lock.holds_schedule:
+            ours = (
+                marks.running_execution == execution.id
+                and marks.running_lease_until == lock.lease_ms
+            )
+        else:
+            ours = marks.last_finished != execution.id
+        if not ours:
+            return False  # already counted by this run's earlier attempt
+        # It left ACTIVE mid-run (paused, deleted): count the run, keep the status.
+        complete = update.complete and schedule.status == ScheduleStatus.ACTIVE
+        changes: dict[str, Any] = {
+            "last_run_at": update.last_run_at,
+            "last_status": update.last_status.value,
+            "total_runs": schedule.total_runs + 1,
+            "failed_runs": schedule.failed_runs + (1 if update.failed else 0),
+            "consecutive_failures": schedule.consecutive_failures + 1 if update.failed else 0,
+        }
+        if update.set_next_run_at:
+            changes["next_run_at"] = update.next_run_at
+        if complete:
+            changes.update(
+                status=ScheduleStatus.COMPLETED, updated_at=now, version=schedule.version + 1
+            )
+        self._change(tenant, execution.schedule_id, **changes)
+        marks.last_finished = execution.id
+        if lock.holds_schedule:
+            marks.release()
+        return complete
+
+    def put_skipped(
+        self,
+        tenant: str,
+        execution: Execution,
+        *,
+        now: datetime,
+        replacing_lease: int | None = None,
+    ) -> bool:
+        self.faults.check("put_skipped")
+        with self._lock:
+            existing = self._record(tenant, execution)
+            key = (tenant, execution.schedule_id, execution.id)
+            replaces = (
+                existing is not None
+                and replacing_lease is not None
+                and existing.status == ExecutionStatus.RUNNING
+                and self.leases.get(key) == replacing_lease
+            )
+            if existing is not None and not replaces:
+                return False
+            self._store(tenant, execution, None)
+            return True
+
+    def pass_excluded_fire(
+        self,
+        tenant: str,
+        schedule_id: str,
+        run_id: str,
+        *,
+        next_run_at: datetime | None,
+        now: datetime,
+    ) -> bool:
+        self.faults.check("pass_excluded_fire")
+        with self._lock:
+            schedule = self._schedule(tenant, schedule_id)
+            marks = self._marks(tenant, schedule_id)
+            if schedule is None or not (marks.last_skipped is None or marks.last_skipped < run_id):
+                return False
+            marks.last_skipped = run_id
+            changes: dict[str, Any] = {"skipped_runs": schedule.skipped_runs + 1}
+            moves = schedule.status == ScheduleStatus.ACTIVE and (
+                next_run_at is None
+                or schedule.next_run_at is None
+                or schedule.next_run_at <= next_run_at
+            )
+            if moves and next_run_at is not None:
+                changes["next_run_at"] = next_run_at
+            elif moves:
+                changes.update(
+                    status=ScheduleStatus.COMPLETED,
+                    updated_at=now,
+                    version=schedule.version + 1,
+                    next_run_at=None,
+                )
+            self._change(tenant, schedule_id, **changes)
+            return moves and next_run_at is None
+
+    def backfill_fence(self, tenant: str, schedule_id: str, execution_id: str) -> bool:
+        self.faults.check("backfill_fence")
+        with self._lock:
+            if self._schedule(tenant, schedule_id) is None:
+                return True  # gone: the claim meets no schedule and skips it
+            marks = self._marks(tenant, schedule_id)
+            fresh = marks.claimed_through is None or marks.claimed_through < execution_id
+            if fresh and marks.running_execution != execution_id:
+                marks.claimed_through = execution_id
+                return True
+            return execution_id not in (marks.running_execution, marks.last_finished)
+
+
+@dataclass
 class FakeAdapters:
     schedules: FakeScheduleStore = field(default_factory=FakeScheduleStore)
     history: FakeExecutionHistory = field(default_factory=FakeExecutionHistory)
     entries: FakeSchedulerEntries = field(default_factory=FakeSchedulerEntries)
     events: FakeEventPublisher = field(default_factory=FakeEventPublisher)
     executor: FakeExecutorInvoker = field(default_factory=FakeExecutorInvoker)
+    runs: FakeRunLedger = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The ledger works on the same items and records the other fakes serve.
+        self.runs = FakeRunLedger(self.schedules, self.history)
 
 
 @contextmanager
@@ -369,6 +721,7 @@ def wired_fakes() -> Iterator[FakeAdapters]:
         entries=fakes.entries,
         events=fakes.events,
         executor=fakes.executor,
+        runs=fakes.runs,
     ):
         yield fakes
 
@@ -381,3 +734,4 @@ if TYPE_CHECKING:  # mypy checks each fake against its port
     _entries: ports.SchedulerEntries = FakeSchedulerEntries()
     _events: ports.EventPublisher = FakeEventPublisher()
     _executor: ports.ExecutorInvoker = FakeExecutorInvoker()
+    _runs: ports.RunLedger = FakeRunLedger(FakeScheduleStore(), FakeExecutionHistory())

@@ -15,6 +15,7 @@ from jobscheduler.models.events import LifecycleEvent
 from jobscheduler.models.executions import Execution, ExecutionStatus, ExecutorPayload
 from jobscheduler.models.idempotency import IdempotencyRecord
 from jobscheduler.models.pagination import Page
+from jobscheduler.models.runs import Claim, ScheduleChanges, ScheduleSnapshot
 from jobscheduler.models.schedules import Schedule, ScheduleStatus
 
 
@@ -110,6 +111,68 @@ class SchedulerEntries(Protocol):
 
 class EventPublisher(Protocol):
     def publish(self, event: LifecycleEvent) -> None: ...
+
+
+class RunLedger(Protocol):
+    """The executor's bookkeeping of runs: one claim per fire (a lease fences it, so a
+    fire never runs twice), its finish, and the skips. Conditional writes decide every
+    race: whatever the number of concurrent deliveries of a fire, one owns it."""
+
+    def read_schedule(self, tenant: str, schedule_id: str) -> ScheduleSnapshot | None:
+        """Strongly consistent: a pause, delete or hold is seen."""
+
+    def claim(
+        self,
+        tenant: str,
+        execution: Execution,
+        snapshot: ScheduleSnapshot,
+        *,
+        now: datetime,
+        lease_until: datetime,
+        scheduled: bool,
+        hold_schedule: bool = True,
+    ) -> Claim:
+        """Own the run (CLAIMED, or TAKEN_OVER from an attempt whose lease passed) or say
+        why not: a duplicate, an overlap (overlap=skip), a superseded fire, no schedule."""
+
+    def finish(
+        self,
+        tenant: str,
+        execution: Execution,
+        update: ScheduleChanges,
+        lock: Claim,
+        *,
+        now: datetime,
+    ) -> bool:
+        """The final record and the schedule's counters, fenced by ``lock``: a late or
+        retried finish counts nothing twice. Whether the schedule became COMPLETED
+        (only if still ACTIVE; else the run is counted and the status kept)."""
+
+    def put_skipped(
+        self,
+        tenant: str,
+        execution: Execution,
+        *,
+        now: datetime,
+        replacing_lease: int | None = None,
+    ) -> bool:
+        """Record a SKIPPED run once (False when a record exists), or replace the RUNNING
+        record this run holds with ``replacing_lease``."""
+
+    def pass_excluded_fire(
+        self,
+        tenant: str,
+        schedule_id: str,
+        run_id: str,
+        *,
+        next_run_at: datetime | None,
+        now: datetime,
+    ) -> bool:
+        """Count a fire the calendar excludes once and move next_run_at forward (never
+        back); complete an ACTIVE schedule with no next run. Whether it completed."""
+
+    def backfill_fence(self, tenant: str, schedule_id: str, execution_id: str) -> bool:
+        """Keep the scheduled path off a backfilled fire; False when it has the fire."""
 
 
 class ExecutorInvoker(Protocol):

@@ -15,6 +15,7 @@ from jobscheduler.ports import (
     EventPublisher,
     ExecutionHistory,
     ExecutorInvoker,
+    RunLedger,
     SchedulerEntries,
     ScheduleStore,
 )
@@ -27,13 +28,14 @@ class Adapters:
     entries: SchedulerEntries
     events: EventPublisher
     executor: ExecutorInvoker
+    runs: RunLedger
 
 
 @cache
 def real_adapters() -> Adapters:
     """The AWS-backed modules (imported on first use: a test wired with fakes only
     never loads boto3's clients through here)."""
-    from jobscheduler.dal import history, schedules
+    from jobscheduler.dal import history, runs, schedules
     from jobscheduler.gateways import executor_invoke, publisher, scheduler
 
     return Adapters(
@@ -42,6 +44,7 @@ def real_adapters() -> Adapters:
         entries=scheduler,
         events=publisher,
         executor=executor_invoke,
+        runs=runs,
     )
 
 
@@ -80,3 +83,4 @@ execution_history = cast(ExecutionHistory, _LateBound("history"))
 scheduler_entries = cast(SchedulerEntries, _LateBound("entries"))
 event_publisher = cast(EventPublisher, _LateBound("events"))
 executor_invoker = cast(ExecutorInvoker, _LateBound("executor"))
+run_ledger = cast(RunLedger, _LateBound("runs"))

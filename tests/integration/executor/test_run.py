@@ -168,12 +168,12 @@ def test_failed_run_counts_and_publishes_failed(handler, put_schedule, table, li
 def test_publish_failure_does_not_lose_the_record(handler, put_schedule, target_topic, monkeypatch):
     from botocore.exceptions import ClientError
 
-    from jobscheduler.gateways import scheduler_cleanup
+    from jobscheduler.gateways import events
 
     def broken(event):
         raise ClientError({"Error": {"Code": "InternalError", "Message": "down"}}, "Publish")
 
-    monkeypatch.setattr(scheduler_cleanup, "publish", broken)
+    monkeypatch.setattr(events, "publish", broken)
     schedule = put_schedule()
     assert handler(fire(schedule, datetime.now(UTC)))["status"] == "SUCCEEDED"
     assert [e.status for e in _executions(schedule)] == ["SUCCEEDED"]

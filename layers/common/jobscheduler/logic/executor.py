@@ -30,10 +30,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from jobscheduler.dal import executions as records
-from jobscheduler.dal import runs
-from jobscheduler.dal.backfill_fence import fence as backfill_fence
-from jobscheduler.gateways.scheduler_cleanup import try_delete_scheduler_entries, try_publish
+from jobscheduler.errors import DependencyUnavailable
 from jobscheduler.logic.auto_pause import due as auto_pause_due
 from jobscheduler.logic.auto_pause import pause as auto_pause
 from jobscheduler.logic.runner import RunContext, TaskOutcome, describe_error, run_task
@@ -45,10 +42,16 @@ from jobscheduler.models.executions import (
     ExecutorPayload,
     Trigger,
 )
-from jobscheduler.models.ids import manual_execution_id, scheduled_execution_id
+from jobscheduler.models.ids import (
+    manual_execution_id,
+    scheduled_execution_id,
+    scheduler_entry_name,
+)
+from jobscheduler.models.runs import Claim, ClaimResult, LockKind, ScheduleChanges, ScheduleSnapshot
 from jobscheduler.models.schedules import Schedule, ScheduleKind, ScheduleStatus
 from jobscheduler.models.tasks import Task
 from jobscheduler.observability import logger, metrics
+from jobscheduler.wiring import event_publisher, run_ledger, scheduler_entries
 
 # Kept back from the Lambda's remaining time to write the result and publish it.
 FINISH_MARGIN_SECONDS = 3.0
@@ -121,6 +124,37 @@ def execute(
     clock = clock or Clock()
     entered = clock.monotonic()
     now = clock.now()
+    tenant = payload.tenant
+    base = _base_execution(payload, now)
+    snapshot = run_ledger.read_schedule(tenant, payload.schedule_id)
+    if snapshot is None:
+        if base.trigger == Trigger.SCHEDULE:
+            # An entry whose item is gone (an orphan): remove it at its first fire.
+            _delete_entries(payload.schedule_id, ORPHAN_PARTS)
+        return _skip(tenant, base, "schedule_not_found", None, now)
+    schedule = snapshot.schedule
+    base = base.model_copy(update={"task_type": schedule.task_type})
+    turned_away = _turn_away(tenant, base, schedule, now)
+    if turned_away is not None:
+        return turned_away
+    lease_until = now + timedelta(milliseconds=remaining_ms)
+    claim = _claim(tenant, base, schedule, snapshot, now=now, lease_until=lease_until)
+    if isinstance(claim, RunSummary):
+        return claim
+    if claim.finished_record is not None:
+        # The crashed attempt ran the task and wrote its record; only the schedule's
+        # bookkeeping (and the event) was lost with it.
+        return _finish_recorded(tenant, claim.finished_record, schedule, claim)
+    if schedule.notify_started:
+        _publish("execution.started", tenant, base, schedule)
+    deadline = entered + remaining_ms / 1000.0 - FINISH_MARGIN_SECONDS
+    ctx = _run_context(tenant, schedule, base.id, deadline, clock)
+    outcome = _run_guarded(schedule.task, ctx, clock)
+    return _finish(tenant, base, schedule, outcome, claim, clock)
+
+
+def _base_execution(payload: ExecutorPayload, now: datetime) -> Execution:
+    """The run as it starts (RUNNING), its id chosen by the trigger; tags the logs."""
     scheduled_time = _utc(payload.scheduled_time)
     trigger = Trigger(payload.trigger)
     execution_id = execution_id_for(payload, now)
@@ -132,7 +166,7 @@ def execute(
         trigger=trigger.value,
         scheduler_attempt=payload.attempt_number,
     )
-    base = Execution(
+    return Execution(
         id=execution_id,
         schedule_id=payload.schedule_id,
         status=ExecutionStatus.RUNNING,
@@ -143,62 +177,68 @@ def execute(
         retry_of=payload.retry_of if trigger == Trigger.RETRY else None,
     )
 
-    snapshot = runs.read_schedule(payload.tenant, payload.schedule_id)
-    if snapshot is None:
-        if trigger == Trigger.SCHEDULE:
-            # An entry whose item is gone (an orphan): remove it at its first fire.
-            try_delete_scheduler_entries(payload.schedule_id, ORPHAN_PARTS)
-        return _skip(payload.tenant, base, "schedule_not_found", None, now)
-    schedule = snapshot.schedule
-    base = base.model_copy(update={"task_type": schedule.task_type})
-    reasons = _NOT_RUNNABLE_BY_SCHEDULE if trigger == Trigger.SCHEDULE else _NOT_RUNNABLE
+
+def _turn_away(
+    tenant: str, base: Execution, schedule: Schedule, now: datetime
+) -> RunSummary | None:
+    """The skip of a schedule that may not run now (its status, or its calendar's
+    exclusions for a scheduled fire); None when the run may go on to its claim."""
+    scheduled = base.trigger == Trigger.SCHEDULE
+    reasons = _NOT_RUNNABLE_BY_SCHEDULE if scheduled else _NOT_RUNNABLE
     reason = reasons.get(schedule.status)
     if reason is not None:
         if schedule.status in (ScheduleStatus.COMPLETED, ScheduleStatus.DELETED):
             # A fire after completion means an entry survived: retry the cleanup.
-            try_delete_scheduler_entries(schedule.id, len(schedule.expressions))
-        return _skip(payload.tenant, base, reason, schedule, now)
-    if trigger == Trigger.SCHEDULE and schedule.exclusions:
-        excluded = skip_reason(schedule, scheduled_time)
+            _delete_entries(schedule.id, len(schedule.expressions))
+        return _skip(tenant, base, reason, schedule, now)
+    if scheduled and schedule.exclusions:
+        excluded = skip_reason(schedule, base.scheduled_time)
         if excluded is not None:
-            return _skip_excluded(payload.tenant, base, excluded, schedule, now)
+            return _skip_excluded(tenant, base, excluded, schedule, now)
+    return None
 
-    lease_until = now + timedelta(milliseconds=remaining_ms)
-    if trigger == Trigger.BACKFILL and not backfill_fence(
-        payload.tenant, payload.schedule_id, base.id
-    ):
+
+def _claim(
+    tenant: str,
+    base: Execution,
+    schedule: Schedule,
+    snapshot: ScheduleSnapshot,
+    *,
+    now: datetime,
+    lease_until: datetime,
+) -> Claim | RunSummary:
+    """Own this run (the claim), or what this delivery does instead."""
+    backfill = base.trigger == Trigger.BACKFILL
+    if backfill and not run_ledger.backfill_fence(tenant, schedule.id, base.id):
         # The scheduled path ran (or is running) this fire: never twice.
         metrics.add_metric(name="Duplicates", unit=MetricUnit.Count, value=1)
         return RunSummary(base.id, "DUPLICATE", detail="duplicate_finished")
-    claim = runs.claim(
-        payload.tenant,
+    claim = run_ledger.claim(
+        tenant,
         base.model_copy(update={"attempts": 1}),
         snapshot,
         now=now,
         lease_until=lease_until,
-        scheduled=trigger == Trigger.SCHEDULE,
+        scheduled=base.trigger == Trigger.SCHEDULE,
         # A backfill's runs follow one another: the overlap rule is for live fires.
-        hold_schedule=trigger != Trigger.BACKFILL,
+        hold_schedule=not backfill,
     )
-    refused = _refused_claim(payload.tenant, base, schedule, claim, now)
+    refused = _refused_claim(tenant, base, schedule, claim, now)
     if refused is not None:
         return refused
-    if claim.result == runs.ClaimResult.TAKEN_OVER:
+    if claim.result == ClaimResult.TAKEN_OVER:
         logger.warning(
             "taking over a run whose lease expired", extra={"attempts": claim.previous_attempts}
         )
         metrics.add_metric(name="Takeovers", unit=MetricUnit.Count, value=1)
-        if claim.finished_record is not None:
-            # The crashed attempt ran the task and wrote its record; only the schedule's
-            # bookkeeping (and the event) was lost with it.
-            return _finish_recorded(payload.tenant, claim.finished_record, schedule, claim)
+    return claim
 
-    if schedule.notify_started:
-        _publish("execution.started", payload.tenant, base, schedule)
 
-    deadline = entered + remaining_ms / 1000.0 - FINISH_MARGIN_SECONDS
+def _run_context(
+    tenant: str, schedule: Schedule, execution_id: str, deadline: float, clock: Clock
+) -> RunContext:
     ctx = RunContext(
-        tenant=payload.tenant,
+        tenant=tenant,
         schedule_id=schedule.id,
         execution_id=execution_id,
         retry=schedule.retry,
@@ -209,25 +249,24 @@ def execute(
     )
     if clock.uniform is not None:
         ctx.uniform = clock.uniform
-    outcome = _run_guarded(schedule.task, ctx, clock)
-    return _finish(payload.tenant, base, schedule, outcome, claim, clock)
+    return ctx
 
 
 def _refused_claim(
-    tenant: str, base: Execution, schedule: Schedule, claim: runs.Claim, now: datetime
+    tenant: str, base: Execution, schedule: Schedule, claim: Claim, now: datetime
 ) -> RunSummary | None:
     """What to do when the claim did not make this delivery the run's owner."""
     if claim.owned:
         return None
-    if claim.result in (runs.ClaimResult.DUPLICATE_FINISHED, runs.ClaimResult.DUPLICATE_RUNNING):
+    if claim.result in (ClaimResult.DUPLICATE_FINISHED, ClaimResult.DUPLICATE_RUNNING):
         logger.info("duplicate delivery: nothing to do", extra={"claim": claim.result.value})
         metrics.add_metric(name="Duplicates", unit=MetricUnit.Count, value=1)
         return RunSummary(base.id, "DUPLICATE", detail=claim.result.value)
     # A run-now refused after its record was claimed replaces that RUNNING record.
-    replacing = claim.lease_ms if claim.kind == runs.LockKind.RECORD and claim.lease_ms else None
-    if claim.result == runs.ClaimResult.SCHEDULE_GONE:
+    replacing = claim.lease_ms if claim.kind == LockKind.RECORD and claim.lease_ms else None
+    if claim.result == ClaimResult.SCHEDULE_GONE:
         return _skip(tenant, base, "schedule_not_found", None, now, replacing_lease=replacing)
-    if claim.result == runs.ClaimResult.SUPERSEDED:
+    if claim.result == ClaimResult.SUPERSEDED:
         detail = "a later fire of this schedule was already claimed"
         return _skip(tenant, base, "superseded", schedule, now, detail=detail)
     detail = f"overlap: execution {claim.running_execution} is still running"
@@ -255,7 +294,7 @@ def _finish(
     base: Execution,
     schedule: Schedule,
     outcome: TaskOutcome,
-    claim: runs.Claim,
+    claim: Claim,
     clock: Clock,
 ) -> RunSummary:
     finished = clock.now()
@@ -274,9 +313,7 @@ def _finish(
     return _finish_recorded(tenant, final, schedule, claim)
 
 
-def _finish_recorded(
-    tenant: str, final: Execution, schedule: Schedule, claim: runs.Claim
-) -> RunSummary:
+def _finish_recorded(tenant: str, final: Execution, schedule: Schedule, claim: Claim) -> RunSummary:
     """Write the run's outcome (record, schedule) and publish it."""
     finished = final.finished_at or datetime.now(UTC)
     started = final.started_at or finished
@@ -288,7 +325,7 @@ def _finish_recorded(
         or (schedule.max_runs is not None and schedule.total_runs + 1 >= schedule.max_runs)
         or (scheduled and next_run is None)
     )
-    update = runs.ScheduleChanges(
+    update = ScheduleChanges(
         last_run_at=started,
         last_status=final.status,
         failed=failed,
@@ -297,7 +334,7 @@ def _finish_recorded(
         next_run_at=None if complete else next_run,
         complete=complete,
     )
-    completed = runs.finish(tenant, final, update, claim, now=finished)
+    completed = run_ledger.finish(tenant, final, update, claim, now=finished)
     streak = None if completed else auto_pause_due(schedule, failed=failed)
 
     metrics.add_metric(name="Runs", unit=MetricUnit.Count, value=1)
@@ -317,7 +354,7 @@ def _finish_recorded(
     event: EventType = "execution.succeeded" if not failed else "execution.failed"
     _publish(event, tenant, final, schedule, next_run_at=update.next_run_at)
     if completed:
-        try_delete_scheduler_entries(schedule.id, len(schedule.expressions))
+        _delete_entries(schedule.id, len(schedule.expressions))
         _publish_completed(tenant, schedule, final)
     if streak is not None:
         auto_pause(
@@ -351,7 +388,7 @@ def _skip(
             "error": detail,
         }
     )
-    if not records.put_skipped(tenant, skipped, now=now, replacing_lease=replacing_lease):
+    if not run_ledger.put_skipped(tenant, skipped, now=now, replacing_lease=replacing_lease):
         logger.info("duplicate delivery of a skipped run", extra={"skip_reason": reason})
         metrics.add_metric(name="Duplicates", unit=MetricUnit.Count, value=1)
         return RunSummary(skipped.id, "DUPLICATE", detail="duplicate_finished")
@@ -370,8 +407,8 @@ def _skip_excluded(
     summary = _skip(tenant, base, reason, schedule, now, next_run_at=next_run)
     # Also on a duplicate: if the first delivery died between its two writes, this one
     # finishes the bookkeeping (which counts each fire once, see pass_excluded_fire).
-    if runs.pass_excluded_fire(tenant, schedule.id, base.id, next_run_at=next_run, now=now):
-        try_delete_scheduler_entries(schedule.id, len(schedule.expressions))
+    if run_ledger.pass_excluded_fire(tenant, schedule.id, base.id, next_run_at=next_run, now=now):
+        _delete_entries(schedule.id, len(schedule.expressions))
         _publish_completed(tenant, schedule, base, total_runs=schedule.total_runs)
     return summary
 
@@ -439,8 +476,23 @@ def _publish_completed(
 
 
 def _send(event: LifecycleEvent) -> None:
-    if not try_publish(event):
+    """Publish after the record is written; a failure is logged and counted, never
+    raised (the run is recorded whatever SNS does)."""
+    try:
+        event_publisher.publish(event)
+    except DependencyUnavailable:
+        logger.exception("lifecycle event not published", extra={"event_type": event.event_type})
         metrics.add_metric(name="PublishFailures", unit=MetricUnit.Count, value=1)
+
+
+def _delete_entries(schedule_id: str, parts: int) -> None:
+    """Remove entries ``{id}-0`` .. ``{id}-{parts-1}``; a failure is logged, not raised:
+    a later fire of the finished schedule retries the cleanup."""
+    try:
+        for part in range(max(parts, 1)):
+            scheduler_entries.delete_entry(scheduler_entry_name(schedule_id, part))
+    except DependencyUnavailable:
+        logger.exception("could not delete the Scheduler entries of a completed schedule")
 
 
 def _next_run(schedule: Schedule, *, after: datetime) -> datetime | None:
