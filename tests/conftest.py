@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -56,3 +57,26 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
         yield stack
         reset_clients()
         reset_settings()
+
+
+@pytest.fixture
+def serialized_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One moto request at a time, for tests that race threads on moto.
+
+    moto's in-process backend is not thread-safe (a conditional write can pass twice,
+    a transaction deep-copies tables that another thread is changing). Real DynamoDB
+    serializes conditional writes per item; serializing each request in moto stands in
+    for that. The threads still race everywhere between requests (read, claim, task,
+    finish)."""
+    import threading
+
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.Lock()
+    original = BotocoreStubber.process_request
+
+    def process_request(self: Any, request: Any) -> Any:
+        with lock:
+            return original(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", process_request)

@@ -100,23 +100,6 @@ def rig(request: pytest.FixtureRequest) -> Iterator[Rig]:
     yield _real_rig()
 
 
-@pytest.fixture
-def serialized(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto's backend is not thread-safe; real DynamoDB serializes conditional writes
-    per item, so one request at a time stands in for it. The threads still race
-    between requests (the read, then the claim)."""
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock = threading.Lock()
-    original = BotocoreStubber.process_request
-
-    def process_request(self: Any, req: Any) -> Any:
-        with lock:
-            return original(self, req)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", process_request)
-
-
 def _schedule(rig: Rig, overlap: str = "skip", **changes: Any) -> Schedule:
     schedule = Schedule.model_validate(
         {
@@ -457,7 +440,7 @@ def test_concurrent_claims_of_one_fire_have_one_winner(
     rig: Rig, overlap: str, request: pytest.FixtureRequest
 ) -> None:
     if rig.on_moto:
-        request.getfixturevalue("serialized")
+        request.getfixturevalue("serialized_moto")
     schedule = _schedule(rig, overlap=overlap)
     barrier = threading.Barrier(THREADS)
     results: list[ClaimResult] = []
@@ -479,3 +462,14 @@ def test_concurrent_claims_of_one_fire_have_one_winner(
     assert len(results) == THREADS
     assert results.count(ClaimResult.CLAIMED) == 1
     assert set(results) <= {ClaimResult.CLAIMED, ClaimResult.DUPLICATE_RUNNING}
+
+
+@pytest.mark.parametrize("overlap", ["skip", "allow"])
+def test_each_take_over_counts_the_attempts_before_it(rig: Rig, overlap: str) -> None:
+    schedule = _schedule(rig, overlap=overlap)
+    run = _run(schedule, _fire(8))
+    brief = timedelta(seconds=1)
+    assert _claim(rig, run, lease=brief).result == ClaimResult.CLAIMED
+    for attempts, seconds in ((1, 5), (2, 10)):
+        taker = _claim(rig, run, now=T0 + timedelta(seconds=seconds), lease=brief)
+        assert (taker.result, taker.previous_attempts) == (ClaimResult.TAKEN_OVER, attempts)

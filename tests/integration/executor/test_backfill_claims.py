@@ -13,7 +13,6 @@ import pytest
 from jobscheduler.dal import executions as records
 from jobscheduler.dal import keys
 from tests.integration.executor.conftest import TARGET_TOPIC_ARN, TENANT, fire
-from tests.integration.executor.test_claims import serialized_moto  # noqa: F401 (fixture)
 
 FIRE = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
@@ -93,7 +92,7 @@ def test_concurrent_backfills_and_the_fire_itself_run_it_once(
     target_topic,
     overlap,
     attempt,
-    serialized_moto,  # noqa: F811
+    serialized_moto,
 ):
     schedule = put_schedule(overlap=overlap)
     events = [backfill(schedule) for _ in range(6)] + [fire(schedule, FIRE) for _ in range(2)]

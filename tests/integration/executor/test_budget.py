@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from bench.common import index_write_units, moto_item_attrs, moto_item_size, typed_item_size
-from jobscheduler.dal import codec, keys, runs
+from jobscheduler.dal import codec, keys, run_finish, runs
 from jobscheduler.dal import executions as records
 from jobscheduler.models.executions import Execution, ExecutionStatus, Trigger
 from jobscheduler.models.schedules import Schedule
@@ -223,9 +223,9 @@ def test_duplicate_racing_the_claim_costs_one_refused_write(
     assert len(target_topic.messages()) == 1
 
 
-def _crash_after(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    """Make runs.<name> kill the delivery once (the Lambda dies at that point)."""
-    real = getattr(runs, name)
+def _crash_after(monkeypatch: pytest.MonkeyPatch, name: str, module: Any = runs) -> None:
+    """Make <module>.<name> kill the delivery once (the Lambda dies at that point)."""
+    real = getattr(module, name)
     state = {"armed": True}
 
     def crash(*args: Any, **kwargs: Any) -> Any:
@@ -234,7 +234,7 @@ def _crash_after(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
             raise SystemExit("the container died here")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(runs, name, crash)
+    monkeypatch.setattr(module, name, crash)
 
 
 def _expire_leases(table: Any, schedule: Schedule, execution_id: str) -> None:
@@ -309,7 +309,7 @@ def test_crash_between_record_and_schedule_does_not_rerun_the_task(
     """overlap=skip writes the record first; a take-over finds it and only counts."""
     schedule = put_schedule()
     event = fire(schedule, datetime.now(UTC) - timedelta(minutes=1))
-    _crash_after(monkeypatch, "_finish_schedule")
+    _crash_after(monkeypatch, "_finish_schedule", run_finish)
     with pytest.raises(SystemExit):
         handler(event)
     _expire_leases(table, schedule, _run_id(event))
@@ -365,22 +365,6 @@ def test_retried_finish_counts_once(put_schedule, table, aws, overlap):
     assert (stored.total_runs, stored.failed_runs) == (1, 1)
     [record] = _executions(schedule)
     assert record.status == ExecutionStatus.FAILED
-
-
-@pytest.fixture
-def serialized_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto's backend is not thread-safe; real DynamoDB serializes writes per item. Our
-    threads still race everywhere between requests."""
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock = threading.Lock()
-    original = BotocoreStubber.process_request
-
-    def process_request(self: Any, request: Any) -> Any:
-        with lock:
-            return original(self, request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", process_request)
 
 
 def _deliver_concurrently(

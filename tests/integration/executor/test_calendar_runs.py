@@ -172,7 +172,7 @@ def test_a_skipped_fire_is_recorded_published_and_counted_once(
 
 
 def test_concurrent_deliveries_of_a_skipped_fire_count_once(
-    handler, put_schedule, table, target_topic
+    handler, put_schedule, table, target_topic, serialized_moto
 ) -> None:
     schedule = _thanksgiving_schedule(put_schedule)
     event = fire(schedule, THANKSGIVING_9AM)

@@ -40,24 +40,6 @@ def test_sequential_duplicates_run_once(handler, put_schedule, target_topic, lif
     assert lifecycle.types() == ["execution.succeeded"]
 
 
-@pytest.fixture
-def serialized_moto(monkeypatch):
-    """moto's in-process backend is not thread-safe (a transaction deep-copies tables
-    that another thread is changing). Real DynamoDB serializes conditional writes per
-    item; serializing each request in moto stands in for that. Our threads still race
-    everywhere between requests: read, claim, task, finish."""
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock = threading.Lock()
-    original = BotocoreStubber.process_request
-
-    def process_request(self, request):
-        with lock:
-            return original(self, request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", process_request)
-
-
 @pytest.mark.parametrize(("deliveries", "overlap"), [(2, "skip"), (5, "skip"), (5, "allow")])
 def test_concurrent_duplicates_run_once(
     handler, put_schedule, target_topic, table, deliveries, overlap, serialized_moto

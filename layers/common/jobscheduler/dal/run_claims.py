@@ -16,6 +16,7 @@ from jobscheduler.dal.executions import (
     plain_item,
     schedule_table,
 )
+from jobscheduler.dal.failures import unavailable
 from jobscheduler.models.executions import Execution, ExecutionStatus
 from jobscheduler.models.runs import (
     Claim,
@@ -58,12 +59,15 @@ def claim(
     overlap policy."""
     lease_ms = epoch_ms(lease_until)
     skip = snapshot.schedule.overlap == "skip" and hold_schedule
-    if skip and scheduled:
-        return _claim_hold(tenant, execution, snapshot, now=now, lease_ms=lease_ms)
-    outcome = _claim_record(tenant, execution, now=now, lease_ms=lease_ms)
-    if not skip or not outcome.owned:
-        return outcome
-    held = _hold_for_record(tenant, execution.schedule_id, execution.id, now=now, lease_ms=lease_ms)
+    with unavailable("claim run"):
+        if skip and scheduled:
+            return _claim_hold(tenant, execution, snapshot, now=now, lease_ms=lease_ms)
+        outcome = _claim_record(tenant, execution, now=now, lease_ms=lease_ms)
+        if not skip or not outcome.owned:
+            return outcome
+        held = _hold_for_record(
+            tenant, execution.schedule_id, execution.id, now=now, lease_ms=lease_ms
+        )
     if held is not None:
         return held
     return Claim(

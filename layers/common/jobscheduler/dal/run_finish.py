@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from jobscheduler.dal import keys
 from jobscheduler.dal.executions import execution_item, plain_item, schedule_table
+from jobscheduler.dal.failures import unavailable
 from jobscheduler.dal.run_claims import optional_int, refused
 from jobscheduler.models.executions import Execution, ExecutionStatus
 from jobscheduler.models.runs import Claim, LockKind, ScheduleChanges
@@ -36,20 +37,21 @@ def finish(
     whose lease was taken over meanwhile leaves the record and the counters to the
     attempt that took it.
     """
-    if lock.kind == LockKind.HOLD:
-        # Record first: a crash between the two writes leaves the hold, whose take-over
-        # finds the record and only applies the schedule's part.
-        if lock.finished_record is None and not _put_final(tenant, execution, now=now):
-            # Another attempt recorded this run after our lease ran out: leave the
-            # counters to it, and give back the hold if it is still ours.
-            _release(tenant, execution.schedule_id, execution.id, lease_ms=lock.lease_ms)
-            return False
-        return _finish_schedule(tenant, execution, update, lock, now=now)
-    # Record lock: schedule first. A crash between the two leaves a RUNNING record that
-    # a later delivery takes over; its finish then meets last_finished = id (or a
-    # released hold) and does not count the run again.
-    completed = _finish_schedule(tenant, execution, update, lock, now=now)
-    _update_final(tenant, execution, lease_ms=lock.lease_ms, now=now)
+    with unavailable("finish run"):
+        if lock.kind == LockKind.HOLD:
+            # Record first: a crash between the two writes leaves the hold, whose take-over
+            # finds the record and only applies the schedule's part.
+            if lock.finished_record is None and not _put_final(tenant, execution, now=now):
+                # Another attempt recorded this run after our lease ran out: leave the
+                # counters to it, and give back the hold if it is still ours.
+                _release(tenant, execution.schedule_id, execution.id, lease_ms=lock.lease_ms)
+                return False
+            return _finish_schedule(tenant, execution, update, lock, now=now)
+        # Record lock: schedule first. A crash between the two leaves a RUNNING record
+        # that a later delivery takes over; its finish then meets last_finished = id (or
+        # a released hold) and does not count the run again.
+        completed = _finish_schedule(tenant, execution, update, lock, now=now)
+        _update_final(tenant, execution, lease_ms=lock.lease_ms, now=now)
     return completed
 
 

@@ -36,12 +36,12 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from jobscheduler.dal import backfill_fence as fences
-from jobscheduler.dal import codec, keys, run_claims, run_finish
+from jobscheduler.dal import codec, keys
 from jobscheduler.dal import executions as records
 from jobscheduler.dal.executions import schedule_table
 from jobscheduler.dal.failures import unavailable
-from jobscheduler.dal.run_claims import optional_int, optional_str, refused
-from jobscheduler.dal.run_finish import iso
+from jobscheduler.dal.run_claims import claim, optional_int, optional_str, refused
+from jobscheduler.dal.run_finish import finish, iso
 from jobscheduler.models.executions import Execution
 from jobscheduler.models.runs import (
     Claim,
@@ -90,46 +90,6 @@ def read_schedule(tenant: str, schedule_id: str) -> ScheduleSnapshot | None:
         )
     item = response.get("Item")
     return None if item is None else snapshot_from_item(item)
-
-
-def claim(
-    tenant: str,
-    execution: Execution,
-    snapshot: ScheduleSnapshot,
-    *,
-    now: datetime,
-    lease_until: datetime,
-    scheduled: bool,
-    hold_schedule: bool = True,
-) -> Claim:
-    """Claim this run: one conditional write (two on rare paths, see the module doc).
-    ``hold_schedule=False`` (backfill): the record is the only lock, whatever the
-    overlap policy."""
-    with unavailable("claim run"):
-        return run_claims.claim(
-            tenant,
-            execution,
-            snapshot,
-            now=now,
-            lease_until=lease_until,
-            scheduled=scheduled,
-            hold_schedule=hold_schedule,
-        )
-
-
-def finish(
-    tenant: str,
-    execution: Execution,
-    update: ScheduleChanges,
-    lock: Claim,
-    *,
-    now: datetime,
-) -> bool:
-    """Record the final state of the run and apply it to its schedule (two conditional
-    writes); whether the schedule became COMPLETED. A late or retried finish changes
-    nothing twice."""
-    with unavailable("finish run"):
-        return run_finish.finish(tenant, execution, update, lock, now=now)
 
 
 def put_skipped(

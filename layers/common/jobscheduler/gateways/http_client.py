@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from jobscheduler.gateways import ssrf
 
@@ -241,26 +241,8 @@ def _one(
     resolver: Resolver,
     context: ssl.SSLContext,
 ) -> tuple[HttpResponse, str | None]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise HttpRefused(f"scheme {parts.scheme!r} is not allowed (only http and https)")
-    if parts.username or parts.password:
-        raise HttpRefused("credentials in the URL are not allowed; use a header")
-    host = parts.hostname or ""
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as error:
-        raise HttpRefused(f"bad port in {url!r}") from error
-    try:
-        addresses = _within(
-            deadline,
-            lambda: resolver(host, port, allow_loopback=allow_loopback),
-            f"resolving {host} timed out",
-        )
-    except ssrf.Refused as error:
-        raise HttpRefused(str(error)) from error
-    except ConnectionError as error:
-        raise HttpConnectionError(str(error)) from error
+    parts, host, port = _endpoint(url)
+    addresses = _resolve(host, port, deadline, resolver=resolver, allow_loopback=allow_loopback)
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
@@ -274,15 +256,9 @@ def _one(
         else:
             conn = _PinnedHTTPConnection(host, port, str(address), remaining, watchdog)
         try:
-            try:
-                conn.connect()
-            except (TimeoutError, ssl.SSLError, OSError) as error:
-                if watchdog.expired or isinstance(error, TimeoutError):
-                    raise HttpTimeout(f"connecting to {host} timed out") from error
-                if isinstance(error, ssl.SSLError):
-                    raise HttpError(f"TLS handshake with {host} failed: {error}") from error
-                last_error = error
-                continue
+            last_error = _connect(conn, host, watchdog)
+            if last_error is not None:
+                continue  # this address is unreachable: try the next one
             return _exchange(
                 conn, method, target, headers, body, deadline, max_response_bytes, watchdog
             )
@@ -290,6 +266,50 @@ def _one(
             watchdog.stop()
             conn.close()
     raise HttpConnectionError(f"cannot connect to {host}:{port}: {last_error}")
+
+
+def _endpoint(url: str) -> tuple[SplitResult, str, int]:
+    """The URL's parts, host and port; HttpRefused for what a task may never call."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise HttpRefused(f"scheme {parts.scheme!r} is not allowed (only http and https)")
+    if parts.username or parts.password:
+        raise HttpRefused("credentials in the URL are not allowed; use a header")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as error:
+        raise HttpRefused(f"bad port in {url!r}") from error
+    return parts, parts.hostname or "", port
+
+
+def _resolve(
+    host: str, port: int, deadline: float, *, resolver: Resolver, allow_loopback: bool
+) -> list[ssrf.IPAddress]:
+    """The addresses the SSRF rules allow for ``host``, looked up within the deadline."""
+    try:
+        return _within(
+            deadline,
+            lambda: resolver(host, port, allow_loopback=allow_loopback),
+            f"resolving {host} timed out",
+        )
+    except ssrf.Refused as error:
+        raise HttpRefused(str(error)) from error
+    except ConnectionError as error:
+        raise HttpConnectionError(str(error)) from error
+
+
+def _connect(conn: http.client.HTTPConnection, host: str, watchdog: _Watchdog) -> OSError | None:
+    """Open ``conn``; the error when its address cannot be reached (the caller tries the
+    next one). A timeout or a failed TLS handshake ends the request."""
+    try:
+        conn.connect()
+    except (TimeoutError, ssl.SSLError, OSError) as error:
+        if watchdog.expired or isinstance(error, TimeoutError):
+            raise HttpTimeout(f"connecting to {host} timed out") from error
+        if isinstance(error, ssl.SSLError):
+            raise HttpError(f"TLS handshake with {host} failed: {error}") from error
+        return error
+    return None
 
 
 def _within(deadline: float, work: Callable[[], _T], message: str) -> _T:

@@ -266,31 +266,7 @@ def _run_http(task: HttpTask, ctx: RunContext, *, run_key: str, timeout: float) 
             retryable=False,
         )
     body = None if task.body is None else targets.encode(task.body)
-    # Host, Content-Length, Transfer-Encoding, webhook-* and the like belong to the
-    # client: a task stored before the create-time rules never sends its own.
-    own = {k: v for k, v in task.headers.items() if not http_rules.is_client_owned(k)}
-    lower = {name.lower() for name in own}
-    # The task's own User-Agent, if any, replaces ours (one header, whatever its case).
-    headers = {} if "user-agent" in lower else {"User-Agent": USER_AGENT}
-    headers.update(own)
-    if body is not None and "content-type" not in lower:
-        headers["Content-Type"] = (
-            "text/plain; charset=utf-8" if isinstance(task.body, str) else "application/json"
-        )
-    # Standard Webhooks: the id names one message (schedule, fire, step) and is stable
-    # across retries (receivers de-duplicate on it); the timestamp is fresh per attempt
-    # (receivers reject old ones). Ours win over same-named task headers.
-    secret = get_or_create_signing_secret(ctx.tenant)
-    sent_at = ctx.wall_clock()
-    msg_id = message_id(ctx.tenant, ctx.schedule_id, run_key)
-    headers = {k: v for k, v in headers.items() if k.lower() not in _OWN_HEADERS}
-    headers["webhook-id"] = msg_id
-    headers["webhook-timestamp"] = str(int(sent_at.timestamp()))
-    headers["webhook-signature"] = Webhook(secret).sign(msg_id, sent_at, body or "")
-    headers[SCHEDULE_HEADER] = ctx.schedule_id
-    headers[EXECUTION_HEADER] = ctx.execution_id
-    if run_key != ctx.execution_id:
-        headers[STEP_HEADER] = run_key[len(ctx.execution_id) + 1 :]
+    headers = _signed(_task_headers(task, body), ctx, run_key=run_key, body=body)
     try:
         response = http_client.request(
             task.method,
@@ -307,14 +283,7 @@ def _run_http(task: HttpTask, ctx: RunContext, *, run_key: str, timeout: float) 
         raise TaskFailure(str(error), retryable=True, timed_out=True) from error
     except http_client.HttpError as error:
         raise TaskFailure(str(error), retryable=error.retryable) from error
-    result: dict[str, Any] = {
-        "status_code": response.status_code,
-        "body": response.body[:RESULT_BODY_BYTES].decode("utf-8", "replace"),
-    }
-    if response.truncated or len(response.body) > RESULT_BODY_BYTES:
-        result["body_truncated"] = True
-    if response.redirects:
-        result["redirects"] = response.redirects
+    result = _http_result(response)
     if task.is_success(response.status_code):
         return result
     code = response.status_code
@@ -324,6 +293,58 @@ def _run_http(task: HttpTask, ctx: RunContext, *, run_key: str, timeout: float) 
         retry_after=retry_after_seconds(response.headers.get("retry-after"), ctx.wall_clock()),
         result=result,
     )
+
+
+def _task_headers(task: HttpTask, body: str | None) -> dict[str, str]:
+    """The task's headers, with our User-Agent and a Content-Type where it set none."""
+    # Host, Content-Length, Transfer-Encoding, webhook-* and the like belong to the
+    # client: a task stored before the create-time rules never sends its own.
+    own = {k: v for k, v in task.headers.items() if not http_rules.is_client_owned(k)}
+    lower = {name.lower() for name in own}
+    # The task's own User-Agent, if any, replaces ours (one header, whatever its case).
+    headers = {} if "user-agent" in lower else {"User-Agent": USER_AGENT}
+    headers.update(own)
+    if body is not None and "content-type" not in lower:
+        headers["Content-Type"] = (
+            "text/plain; charset=utf-8" if isinstance(task.body, str) else "application/json"
+        )
+    return headers
+
+
+def _signed(
+    headers: dict[str, str], ctx: RunContext, *, run_key: str, body: str | None
+) -> dict[str, str]:
+    """``headers`` with the Standard Webhooks signature and our run headers.
+
+    The id names one message (schedule, fire, step) and is stable across retries
+    (receivers de-duplicate on it); the timestamp is fresh per attempt (receivers reject
+    old ones). Ours win over same-named task headers.
+    """
+    secret = get_or_create_signing_secret(ctx.tenant)
+    sent_at = ctx.wall_clock()
+    msg_id = message_id(ctx.tenant, ctx.schedule_id, run_key)
+    out = {k: v for k, v in headers.items() if k.lower() not in _OWN_HEADERS}
+    out["webhook-id"] = msg_id
+    out["webhook-timestamp"] = str(int(sent_at.timestamp()))
+    out["webhook-signature"] = Webhook(secret).sign(msg_id, sent_at, body or "")
+    out[SCHEDULE_HEADER] = ctx.schedule_id
+    out[EXECUTION_HEADER] = ctx.execution_id
+    if run_key != ctx.execution_id:
+        out[STEP_HEADER] = run_key[len(ctx.execution_id) + 1 :]
+    return out
+
+
+def _http_result(response: http_client.HttpResponse) -> dict[str, Any]:
+    """What the run records of the answer: status, the start of the body, redirects."""
+    result: dict[str, Any] = {
+        "status_code": response.status_code,
+        "body": response.body[:RESULT_BODY_BYTES].decode("utf-8", "replace"),
+    }
+    if response.truncated or len(response.body) > RESULT_BODY_BYTES:
+        result["body_truncated"] = True
+    if response.redirects:
+        result["redirects"] = response.redirects
+    return result
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
