@@ -5,11 +5,11 @@ reaches them without any change to their code.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from functools import cache
-from typing import Any, cast
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, cast
 
 from jobscheduler.ports import (
     EventPublisher,
@@ -31,14 +31,23 @@ class Adapters:
     runs: RunLedger
 
 
-@cache
-def real_adapters() -> Adapters:
-    """The AWS-backed modules (imported on first use: a test wired with fakes only
-    never loads boto3's clients through here)."""
+# The real module of each port, imported on its first use: a Lambda loads only the
+# adapters it calls (the executor never loads the API's schedule store), and a test
+# wired with fakes loads none through here.
+REAL_MODULES = {
+    "schedules": "jobscheduler.dal.schedules",
+    "history": "jobscheduler.dal.history",
+    "entries": "jobscheduler.gateways.scheduler",
+    "events": "jobscheduler.gateways.publisher",
+    "executor": "jobscheduler.gateways.executor_invoke",
+    "runs": "jobscheduler.dal.runs",
+}
+
+if TYPE_CHECKING:  # mypy checks each real module against its port
     from jobscheduler.dal import history, runs, schedules
     from jobscheduler.gateways import executor_invoke, publisher, scheduler
 
-    return Adapters(
+    _REAL = Adapters(
         schedules=schedules,
         history=history,
         entries=scheduler,
@@ -47,25 +56,40 @@ def real_adapters() -> Adapters:
         runs=runs,
     )
 
+_wired: dict[str, Any] = {}
 
-_wired: Adapters | None = None
+
+def adapter(port: str) -> Any:
+    """The adapter serving ``port`` (a field name of ``Adapters``) now."""
+    wired = _wired.get(port)
+    return wired if wired is not None else importlib.import_module(REAL_MODULES[port])
+
+
+def preload(*ports: str) -> None:
+    """Import the real adapters of ``ports`` now: a Lambda then pays for them in its
+    init phase, as for its other imports, not in its first invocation."""
+    for port in ports:
+        importlib.import_module(REAL_MODULES[port])
 
 
 def adapters() -> Adapters:
-    return _wired or real_adapters()
+    return Adapters(**{f.name: adapter(f.name) for f in fields(Adapters)})
 
 
 @contextmanager
 def use(**overrides: Any) -> Iterator[Adapters]:
     """Serve the given ports (by field name of ``Adapters``) with other adapters for the
     duration of the block; the rest stay as they were. Not for concurrent swaps: tests."""
-    global _wired
-    before = _wired
-    _wired = replace(adapters(), **overrides)
+    unknown = set(overrides) - set(REAL_MODULES)
+    if unknown:
+        raise TypeError(f"no such port: {sorted(unknown)}")
+    before = dict(_wired)
+    _wired.update(overrides)
     try:
-        yield _wired
+        yield adapters()
     finally:
-        _wired = before
+        _wired.clear()
+        _wired.update(before)
 
 
 class _LateBound:
@@ -75,7 +99,7 @@ class _LateBound:
         self._port = port
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(getattr(adapters(), self._port), name)
+        return getattr(adapter(self._port), name)
 
 
 schedule_store = cast(ScheduleStore, _LateBound("schedules"))

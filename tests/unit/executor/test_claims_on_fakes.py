@@ -314,3 +314,48 @@ def test_the_backfill_fence_keeps_a_fire_from_running_twice(
     assert deliver(schedule, earlier) == "DUPLICATE"
     assert task.runs == 2
     assert stored(fakes, schedule).total_runs == 2
+
+
+def test_a_failed_backfill_fence_is_retried(fakes: FakeAdapters, task: Task_) -> None:
+    schedule = put(fakes)
+    fakes.runs.faults.fail("backfill_fence")
+    with pytest.raises(DependencyUnavailable):
+        deliver(schedule, trigger="backfill")
+    assert task.runs == 0
+    assert deliver(schedule, trigger="backfill") == "SUCCEEDED"
+    assert deliver(schedule) == "DUPLICATE"  # the scheduled delivery of the same fire
+    assert task.runs == 1
+
+
+THANKSGIVING_9AM = datetime(2030, 11, 28, 14, 0, tzinfo=UTC)
+
+
+def test_an_excluded_fire_whose_count_failed_is_counted_once_on_retry(
+    fakes: FakeAdapters, task: Task_
+) -> None:
+    from jobscheduler.models.calendars import HolidayRule
+
+    schedule = put(
+        fakes,
+        schedule="cron(0 9 * * ? *)",
+        expressions=["cron(0 9 * * ? *)"],
+        timezone="America/New_York",
+        exclude=[{"holidays": "US"}],
+        exclusions=[HolidayRule(holidays="US")],
+        created_at=datetime(2030, 11, 1, tzinfo=UTC),
+    )
+    fakes.runs.faults.fail("pass_excluded_fire")
+    with pytest.raises(DependencyUnavailable):
+        deliver(schedule, THANKSGIVING_9AM)
+    assert stored(fakes, schedule).skipped_runs == 0
+    # The record exists: the retry is a duplicate that still catches the schedule up.
+    assert deliver(schedule, THANKSGIVING_9AM) == "DUPLICATE"
+    assert deliver(schedule, THANKSGIVING_9AM) == "DUPLICATE"
+    after = stored(fakes, schedule)
+    assert (after.skipped_runs, after.next_run_at) == (1, datetime(2030, 11, 29, 14, 0, tzinfo=UTC))
+    [record] = records(fakes, schedule)
+    assert (record.status, record.skip_reason) == (
+        ExecutionStatus.SKIPPED,
+        "holiday: Thanksgiving Day",
+    )
+    assert task.runs == 0

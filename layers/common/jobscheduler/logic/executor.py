@@ -30,12 +30,12 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from jobscheduler.errors import DependencyUnavailable
 from jobscheduler.logic.auto_pause import due as auto_pause_due
 from jobscheduler.logic.auto_pause import pause as auto_pause
+from jobscheduler.logic.run_events import delete_entries, publish, publish_completed
 from jobscheduler.logic.runner import RunContext, TaskOutcome, describe_error, run_task
 from jobscheduler.logic.timing import next_fire, skip_reason
-from jobscheduler.models.events import EventType, LifecycleEvent
+from jobscheduler.models.events import EventType
 from jobscheduler.models.executions import (
     Execution,
     ExecutionStatus,
@@ -45,13 +45,14 @@ from jobscheduler.models.executions import (
 from jobscheduler.models.ids import (
     manual_execution_id,
     scheduled_execution_id,
-    scheduler_entry_name,
 )
 from jobscheduler.models.runs import Claim, ClaimResult, LockKind, ScheduleChanges, ScheduleSnapshot
 from jobscheduler.models.schedules import Schedule, ScheduleKind, ScheduleStatus
 from jobscheduler.models.tasks import Task
 from jobscheduler.observability import logger, metrics
-from jobscheduler.wiring import event_publisher, run_ledger, scheduler_entries
+from jobscheduler.wiring import preload, run_ledger
+
+preload("runs", "events", "entries")
 
 # Kept back from the Lambda's remaining time to write the result and publish it.
 FINISH_MARGIN_SECONDS = 3.0
@@ -130,7 +131,7 @@ def execute(
     if snapshot is None:
         if base.trigger == Trigger.SCHEDULE:
             # An entry whose item is gone (an orphan): remove it at its first fire.
-            _delete_entries(payload.schedule_id, ORPHAN_PARTS)
+            delete_entries(payload.schedule_id, ORPHAN_PARTS)
         return _skip(tenant, base, "schedule_not_found", None, now)
     schedule = snapshot.schedule
     base = base.model_copy(update={"task_type": schedule.task_type})
@@ -146,7 +147,7 @@ def execute(
         # bookkeeping (and the event) was lost with it.
         return _finish_recorded(tenant, claim.finished_record, schedule, claim)
     if schedule.notify_started:
-        _publish("execution.started", tenant, base, schedule)
+        publish("execution.started", tenant, base, schedule)
     deadline = entered + remaining_ms / 1000.0 - FINISH_MARGIN_SECONDS
     ctx = _run_context(tenant, schedule, base.id, deadline, clock)
     outcome = _run_guarded(schedule.task, ctx, clock)
@@ -189,7 +190,7 @@ def _turn_away(
     if reason is not None:
         if schedule.status in (ScheduleStatus.COMPLETED, ScheduleStatus.DELETED):
             # A fire after completion means an entry survived: retry the cleanup.
-            _delete_entries(schedule.id, len(schedule.expressions))
+            delete_entries(schedule.id, len(schedule.expressions))
         return _skip(tenant, base, reason, schedule, now)
     if scheduled and schedule.exclusions:
         excluded = skip_reason(schedule, base.scheduled_time)
@@ -352,10 +353,10 @@ def _finish_recorded(tenant: str, final: Execution, schedule: Schedule, claim: C
     )
 
     event: EventType = "execution.succeeded" if not failed else "execution.failed"
-    _publish(event, tenant, final, schedule, next_run_at=update.next_run_at)
+    publish(event, tenant, final, schedule, next_run_at=update.next_run_at)
     if completed:
-        _delete_entries(schedule.id, len(schedule.expressions))
-        _publish_completed(tenant, schedule, final)
+        delete_entries(schedule.id, len(schedule.expressions))
+        publish_completed(tenant, schedule, final)
     if streak is not None:
         auto_pause(
             tenant,
@@ -394,7 +395,7 @@ def _skip(
         return RunSummary(skipped.id, "DUPLICATE", detail="duplicate_finished")
     logger.info("run skipped", extra={"skip_reason": reason})
     metrics.add_metric(name="Skips", unit=MetricUnit.Count, value=1)
-    _publish("execution.skipped", tenant, skipped, schedule, next_run_at=next_run_at)
+    publish("execution.skipped", tenant, skipped, schedule, next_run_at=next_run_at)
     return RunSummary(skipped.id, ExecutionStatus.SKIPPED.value, detail=reason)
 
 
@@ -408,91 +409,9 @@ def _skip_excluded(
     # Also on a duplicate: if the first delivery died between its two writes, this one
     # finishes the bookkeeping (which counts each fire once, see pass_excluded_fire).
     if run_ledger.pass_excluded_fire(tenant, schedule.id, base.id, next_run_at=next_run, now=now):
-        _delete_entries(schedule.id, len(schedule.expressions))
-        _publish_completed(tenant, schedule, base, total_runs=schedule.total_runs)
+        delete_entries(schedule.id, len(schedule.expressions))
+        publish_completed(tenant, schedule, base, total_runs=schedule.total_runs)
     return summary
-
-
-def _publish(
-    event_type: EventType,
-    tenant: str,
-    execution: Execution,
-    schedule: Schedule | None,
-    *,
-    next_run_at: datetime | None = None,
-) -> None:
-    # The outcome event is the only one by default, so it carries what a subscriber
-    # would otherwise have taken from execution.started (when it began, which task).
-    data: dict[str, Any] = {
-        "execution_id": execution.id,
-        "schedule_id": execution.schedule_id,
-        "trigger": execution.trigger.value,
-        "scheduled_time": _iso(execution.scheduled_time),
-        "started_at": _iso(execution.started_at) if execution.started_at else None,
-        "finished_at": _iso(execution.finished_at) if execution.finished_at else None,
-        "status": execution.status.value,
-        "duration_ms": execution.duration_ms,
-        "lateness_ms": execution.lateness_ms,
-        "attempts": execution.attempts,
-        "error": execution.error,
-        "task_type": execution.task_type,
-    }
-    if next_run_at is not None:
-        data["next_run_at"] = _iso(next_run_at)
-    if execution.skip_reason:
-        data["skip_reason"] = execution.skip_reason
-    if schedule is not None:
-        data["schedule_name"] = schedule.name
-    _send(
-        LifecycleEvent(
-            event_type=event_type,
-            tenant=tenant,
-            schedule_id=execution.schedule_id,
-            status=execution.status.value,
-            task_type=execution.task_type or "unknown",
-            data=data,
-        )
-    )
-
-
-def _publish_completed(
-    tenant: str, schedule: Schedule, final: Execution, *, total_runs: int | None = None
-) -> None:
-    _send(
-        LifecycleEvent(
-            event_type="schedule.completed",
-            tenant=tenant,
-            schedule_id=schedule.id,
-            status=ScheduleStatus.COMPLETED.value,
-            task_type=schedule.task_type,
-            data={
-                "schedule_id": schedule.id,
-                "name": schedule.name,
-                "last_execution_id": final.id,
-                "total_runs": schedule.total_runs + 1 if total_runs is None else total_runs,
-            },
-        )
-    )
-
-
-def _send(event: LifecycleEvent) -> None:
-    """Publish after the record is written; a failure is logged and counted, never
-    raised (the run is recorded whatever SNS does)."""
-    try:
-        event_publisher.publish(event)
-    except DependencyUnavailable:
-        logger.exception("lifecycle event not published", extra={"event_type": event.event_type})
-        metrics.add_metric(name="PublishFailures", unit=MetricUnit.Count, value=1)
-
-
-def _delete_entries(schedule_id: str, parts: int) -> None:
-    """Remove entries ``{id}-0`` .. ``{id}-{parts-1}``; a failure is logged, not raised:
-    a later fire of the finished schedule retries the cleanup."""
-    try:
-        for part in range(max(parts, 1)):
-            scheduler_entries.delete_entry(scheduler_entry_name(schedule_id, part))
-    except DependencyUnavailable:
-        logger.exception("could not delete the Scheduler entries of a completed schedule")
 
 
 def _next_run(schedule: Schedule, *, after: datetime) -> datetime | None:
@@ -509,7 +428,3 @@ def _lateness(trigger: Trigger, scheduled_time: datetime, now: datetime) -> int 
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return _utc(moment).isoformat().replace("+00:00", "Z")
