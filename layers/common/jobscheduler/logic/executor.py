@@ -42,10 +42,7 @@ from jobscheduler.models.executions import (
     ExecutorPayload,
     Trigger,
 )
-from jobscheduler.models.ids import (
-    manual_execution_id,
-    scheduled_execution_id,
-)
+from jobscheduler.models.ids import manual_execution_id, scheduled_execution_id
 from jobscheduler.models.runs import Claim, ClaimResult, LockKind, ScheduleChanges, ScheduleSnapshot
 from jobscheduler.models.schedules import Schedule, ScheduleKind, ScheduleStatus
 from jobscheduler.models.tasks import Task
