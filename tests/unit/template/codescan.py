@@ -1,6 +1,7 @@
 """Static scan of the code a function loads: which modules a handler imports (its own
-directory and the layer's ``jobscheduler`` package, transitively, lazy imports included)
-and which settings fields and environment variables those modules read.
+directory and the layer's ``jobscheduler`` package, transitively, lazy imports and the
+adapters a ``wiring.preload`` names included, ``if TYPE_CHECKING:`` blocks left out) and
+which settings fields and environment variables those modules read.
 
 Hand-written with ``ast`` because the question is about our own source tree only; an
 import tracer (modulefinder) would execute nothing but also follow every third-party
@@ -44,11 +45,43 @@ def _module_name(path: Path, roots: Iterable[Path]) -> str:
     raise ValueError(f"{path} is outside {list(roots)}")
 
 
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """The nodes under ``if TYPE_CHECKING:``: read by mypy, never run."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.body:
+                skipped.update(id(inner) for inner in ast.walk(child))
+    return skipped
+
+
+def _preloaded(node: ast.AST) -> set[str]:
+    """The real adapters a ``preload("port", ...)`` call imports (jobscheduler.wiring
+    imports them by name, which no import statement shows)."""
+    from jobscheduler.wiring import REAL_MODULES
+
+    if not isinstance(node, ast.Call):
+        return set()
+    func = node.func
+    called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+    if called != "preload":
+        return set()
+    return {
+        REAL_MODULES[arg.value]
+        for arg in node.args
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+    }
+
+
 def _imported_names(tree: ast.AST, current: str, is_package: bool) -> set[str]:
     """Absolute module names an AST imports, plus ``module.name`` for from-imports
     (the name may be a submodule)."""
     names: set[str] = set()
+    skipped = _type_checking_only(tree)
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        names.update(_preloaded(node))
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

@@ -49,7 +49,9 @@ from jobscheduler.models.tasks import Task
 from jobscheduler.observability import logger, metrics
 from jobscheduler.wiring import preload, run_ledger
 
-preload("runs", "events", "entries")
+# Every run reads and writes its ledger and publishes; Scheduler entries are only
+# removed when a schedule completes (rare), so that adapter loads when first used.
+preload("runs", "events")
 
 # Kept back from the Lambda's remaining time to write the result and publish it.
 FINISH_MARGIN_SECONDS = 3.0
