@@ -241,7 +241,8 @@ export async function subscriptionsPage() {
     const loc = err.fields?.[0] ?? [];
     const key = loc[0] === "filter" ? loc[1] ?? "filter" : loc[0] ?? (err.code === "subscription_exists" ? "endpoint" : err.code === "filter_too_complex" ? "filter" : null);
     const [el, slot, focus] = fieldOf[key] ?? [null, slots.form];
-    const block = errorBlock(err, err.status === 409 ? "Already subscribed" : "The API refused the subscription");
+    const title = err.status === 409 ? "Already subscribed" : err.status >= 500 || err.status === 0 ? "The API could not take the subscription" : "The API refused the subscription";
+    const block = errorBlock(err, title);
     block.id = "sub-error";
     slot.replaceChildren(block);
     if (!el) return submit.focus();
