@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from jobscheduler.errors import InvalidExpression
-from jobscheduler.expressions import recurring_grammar
+from jobscheduler.expressions import recurring
 from jobscheduler.expressions.describe import describe
 from jobscheduler.expressions.eventbridge import (
     CronSpec,
@@ -313,8 +313,8 @@ def _compile(
     if looks_like_iso(text):
         return _one_off(parse_iso(text, tz_name), text, "iso8601", now_utc, policy, start, end)
     lowered = text.lower()
-    if recurring_grammar.is_recurring_phrase(lowered):
-        result = recurring_grammar.parse_recurring(lowered, text)
+    if recurring.is_recurring_phrase(lowered):
+        result = recurring.parse_recurring(lowered, text)
         if isinstance(result, RateSpec):
             expressions, gap = [result.render()], result.seconds
         else:

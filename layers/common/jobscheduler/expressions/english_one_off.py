@@ -1,7 +1,7 @@
 """One-off times in plain English, read by a small grammar of our own.
 
 Every word must be understood: the phrase is consumed clause by clause (a regex at the
-head of what is left, as in ``recurring_grammar``) and anything left over is a 422
+head of what is left, as in ``recurring``) and anything left over is a 422
 naming it. Nothing is guessed:
 
 * a time of day is ``9am``, ``9:30 pm``, ``21:30``, ``at 9`` (24-hour clock), ``noon``,
