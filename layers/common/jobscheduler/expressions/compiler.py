@@ -150,19 +150,13 @@ def _recurring(
     end_at: datetime | None,
 ) -> CompiledSchedule:
     _check_interval(gap, policy, source)
-    if start_at is None and end_at is None and all(_always_fires(e) for e in expressions):
-        # Nothing can stop it: skip the (croniter) look-ahead; compile stays cheap.
-        return CompiledSchedule(
-            kind=ScheduleKind.RECURRING,
-            expressions=expressions,
-            timezone=timezone,
-            description=describe(expressions, timezone),
-            source_form=form,
-        )
-    first = next_runs(
-        expressions, timezone, after=now, count=1, start_at=start_at, end_at=end_at, anchor=now
+    # When nothing can stop it, the (croniter) look-ahead is skipped: compile stays cheap.
+    can_stop = (
+        start_at is not None or end_at is not None or not all(_always_fires(e) for e in expressions)
     )
-    if not first:
+    if can_stop and not next_runs(
+        expressions, timezone, after=now, count=1, start_at=start_at, end_at=end_at, anchor=now
+    ):
         window = " between start_at and end_at" if start_at or end_at else ""
         raise InvalidExpression(f"{source!r} never runs after now{window}")
     return CompiledSchedule(
