@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from jobscheduler.expressions.english_one_off import with_part_of_day
+from jobscheduler.expressions.clock import with_part_of_day
 from jobscheduler.expressions.recurring.state import (
     EXAMPLES,
     State,

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import re
 
-from jobscheduler.expressions.english_one_off import parse_clock
+from jobscheduler.expressions.clock import PAST_MINUTES, parse_clock, past_the_hour
 from jobscheduler.expressions.recurring.lexicon import SEP, TIME, TIME_OR_HOUR
 from jobscheduler.expressions.recurring.state import Clause, State, refuse, set_interval
-
-_PAST_MINUTES = {"half past": 30, "quarter past": 15, "quarter to": 45}
 
 
 def parse_time(text: str) -> tuple[int, int]:
@@ -25,16 +23,12 @@ def _times(m: re.Match[str], s: State) -> None:
 
 
 def _half_past(m: re.Match[str], s: State) -> None:
-    (hour, _), meridiem = parse_clock(m.group("h"))
-    minute = _PAST_MINUTES[m.group("q")]
-    if m.group("q") == "quarter to":
-        hour = (hour - 1) % 24
-    s.clock.append(((hour, minute), meridiem))
+    s.clock.append(past_the_hour(m.group("q"), m.group("h")))
 
 
 def _minute_of_hour(m: re.Match[str], s: State) -> None:
     if m.group("quarter"):
-        minute = _PAST_MINUTES[m.group("quarter")]
+        minute = PAST_MINUTES[m.group("quarter")]
     elif m.group("top"):
         minute = 0 if "half" not in m.group("top") else 30
     else:
