@@ -1,5 +1,8 @@
 """One-off times in plain English, read by a small grammar of our own.
 
+Why not a general date parser such as dateparser: it reads ``at 9`` as September and
+skips words it does not know, which is guessing; a scheduler must refuse instead.
+
 Every word must be understood: the phrase is consumed clause by clause (a regex at the
 head of what is left, as in ``recurring``) and anything left over is a 422
 naming it. Nothing is guessed:
