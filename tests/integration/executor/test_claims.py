@@ -352,8 +352,14 @@ def test_max_runs_completes(handler, put_schedule, target_topic, table):
 
 
 def test_end_at_reached_completes(handler, put_schedule, target_topic, table):
-    end = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
-    schedule = put_schedule(expressions=["rate(1 hour)"], schedule="rate(1 hour)", end_at=end)
+    now = datetime.now(UTC).replace(microsecond=0)
+    end = now + timedelta(seconds=30)
+    # A rate runs on a grid of whole minutes from its creation: created ten minutes
+    # past a minute, its next run is 50 minutes away whatever the clock's seconds.
+    created = (now - timedelta(days=1, minutes=10)).replace(second=0)
+    schedule = put_schedule(
+        expressions=["rate(1 hour)"], schedule="rate(1 hour)", end_at=end, created_at=created
+    )
     _create_entries(schedule, 1)
     handler(fire(schedule, datetime.now(UTC) - timedelta(seconds=5)))
     stored = _stored(table, schedule)
