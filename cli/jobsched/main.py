@@ -12,6 +12,8 @@ from jobsched import as_code, executions, output, schedules, subscriptions
 from jobsched.app import ExitCode, app
 from jobsched.client import ApiError
 
+__all__ = ["ExitCode", "app", "main"]  # the app with every command registered
+
 # Without a name a group's commands join the main app's (in this order in --help).
 for group in (schedules, executions, as_code):
     app.add_typer(group.commands)
