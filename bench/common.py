@@ -341,8 +341,12 @@ class CallCounter:
                 consistent = bool(params.get("ConsistentRead"))
                 factor = (1.0 if consistent else 0.5) * (2 if op == "TransactGetItems" else 1)
                 items = _returned_items(op, result)
-                total = sum(typed_item_size(i) for i in items)
-                call.read_units = factor * max(1, -(-total // 4096))
+                if op in ("BatchGetItem", "TransactGetItems"):
+                    # Each item is read as its own GetItem: rounded up to 4 KB apiece.
+                    blocks = sum(max(1, -(-typed_item_size(i) // 4096)) for i in items)
+                else:
+                    blocks = -(-sum(typed_item_size(i) for i in items) // 4096)
+                call.read_units = factor * max(1, blocks)
                 if op in ("Query", "Scan"):
                     call.scanned_count = int(result.get("ScannedCount", len(items)))
 
