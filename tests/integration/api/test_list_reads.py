@@ -211,3 +211,37 @@ def test_tenant_executions_come_from_the_records(api: Api) -> None:
     assert rest["next_cursor"] is None
     failed = api.request("executions", path="/executions", query={"status": "FAILED"}).json
     assert failed["items"] == []
+
+
+def test_defaults_are_left_out_of_the_item_and_read_back(api: Api) -> None:
+    """Every run writes the schedule item twice, billed per started KB: defaults are not
+    stored, the model restores them, and an update back to a default removes it."""
+    from tests.integration.api.conftest import DROP, schedule_item
+
+    created = api.create(name="lean", tags={}, retry=DROP)
+    sid = created["id"]
+    item = schedule_item(sid)
+    assert item is not None
+    assert {"retry", "tags", "exclude", "exclusions"}.isdisjoint(item)
+    shown = api.request("get", path=f"/schedules/{sid}").json
+    assert shown["retry"] == created["retry"]
+    assert (shown["tags"], shown["exclude"], shown["exclusions"]) == ({}, [], [])
+
+    custom = {**created["retry"], "max_attempts": 5, "backoff_seconds": 2.0}
+    for version, body in enumerate(
+        ({"retry": custom, "tags": {"team": "ops"}}, {"retry": created["retry"], "tags": {}}),
+        start=1,
+    ):
+        result = api.request(
+            "update", path=f"/schedules/{sid}", body=body, headers={"if-match": f'"{version}"'}
+        )
+        assert result.status == 200, result.text
+        stored = schedule_item(sid)
+        assert stored is not None
+        if version == 1:
+            assert stored["retry"]["max_attempts"] == 5
+            assert stored["tags"] == {"team": "ops"}
+        else:
+            assert {"retry", "tags"}.isdisjoint(stored)
+        assert result.json["retry"] == body["retry"]
+        assert result.json["tags"] == body["tags"]

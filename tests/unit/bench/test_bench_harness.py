@@ -295,3 +295,15 @@ def test_call_counter_reports_index_writes_per_index(aws: Any) -> None:
     summary = classify(counter.calls, lifecycle_topic_arn="")
     assert dict(summary.index_units_by_name) == {"KEYS": 2}
     assert summary.ddb_index_write_units == 2
+
+
+def test_batch_get_rounds_each_item_up_to_4_kb(aws: Any) -> None:
+    table = boto3.resource("dynamodb").Table(_table_name(aws))
+    for i in range(3):
+        table.put_item(Item={"PK": "b", "SK": str(i), "data": "x" * 100})
+    keys = [{"PK": "b", "SK": str(i)} for i in range(3)]
+    with CallCounter() as counter:
+        table.meta.client.batch_get_item(RequestItems={_table_name(aws): {"Keys": keys}})
+        table.query(KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": "b"})
+    # Three small items: 3 x 0.5 apiece in a batch, 0.5 in all for a Query.
+    assert [c.read_units for c in counter.calls] == [1.5, 0.5]
