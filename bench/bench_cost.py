@@ -228,6 +228,47 @@ def _timed_run(r: Rig, schedule_id: str) -> float:
     return timed(lambda: _check(r.run(r.event(schedule_id)), "timed run"))
 
 
+LIST_PAGE = 50
+
+
+def _page_read_units(r: Rig, path: str, counter: CallCounter) -> float:
+    """Read units of one page of ``LIST_PAGE`` through the API handler."""
+    counter.reset()
+    with quiet_stdout():
+        response = r.api(api_event("GET", path, query={"limit": str(LIST_PAGE)}), LambdaContext())
+    items = json.loads(response["body"]).get("items", [])
+    if response["statusCode"] != 200 or len(items) != LIST_PAGE:
+        raise RuntimeError(f"GET {path} answered {response['statusCode']}, {len(items)} items")
+    return sum(c.read_units for c in counter.calls if c.service == "dynamodb")
+
+
+def list_pages(r: Rig, counter: CallCounter) -> Figures:
+    """What a page of schedules and a page of the tenant's executions cost to read: the
+    other side of narrow list indexes (a Query for keys, then a BatchGetItem that reads
+    each item as its own 4 KB unit)."""
+    with counter.paused():
+        for index in range(LIST_PAGE):
+            create_schedule(
+                r.api,
+                {
+                    "name": f"bench-list-{index:03d}",
+                    "schedule": "rate(1 day)",
+                    "task": {"type": "http", "url": "https://hooks.example.com/x", "body": {}},
+                },
+            )
+        schedule_id = r.schedules["sns"]
+        for _ in range(LIST_PAGE):
+            _check(r.run(r.event(schedule_id)), "list seeding run")
+    return {
+        f"cost.list.schedules_page_{LIST_PAGE}.read_units": _page_read_units(
+            r, "/schedules", counter
+        ),
+        f"cost.list.executions_page_{LIST_PAGE}.read_units": _page_read_units(
+            r, "/executions", counter
+        ),
+    }
+
+
 def main() -> Figures:
     figures: Figures = {}
     with rig() as r:
@@ -260,8 +301,10 @@ def main() -> Figures:
                     )
             if first_run_extra:
                 log(f"cost: a fresh container's first run also made {first_run_extra}")
+            list_figures = list_pages(r, counter)
         for name, summary in summaries.items():
             figures.update(_figures(name, summary))
+        figures.update(list_figures)
         # The warm duration that Lambda would bill, per task type (the HTTP task's includes
         # its request to the loopback server).
         durations: dict[str, float] = {}
