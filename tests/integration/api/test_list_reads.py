@@ -20,7 +20,7 @@ def _names(page: dict[str, Any]) -> list[str]:
 
 def _index(name: str) -> dict[str, Any]:
     description = boto3.client("dynamodb").describe_table(TableName=table_name())["Table"]
-    indexes = {i["IndexName"]: i for i in description["GlobalSecondaryIndexes"]}
+    indexes = {i["IndexName"]: dict(i) for i in description["GlobalSecondaryIndexes"]}
     return indexes[name]
 
 

@@ -213,6 +213,21 @@ def _projection_table() -> str:
     name = "projections"
     client = boto3.client("dynamodb")
     attributes = ["PK", "SK", "AK", "AS", "KK", "KS", "NK", "NS"]
+    indexes: list[Any] = [
+        {
+            "IndexName": index,
+            "KeySchema": [
+                {"AttributeName": f"{prefix}K", "KeyType": "HASH"},
+                {"AttributeName": f"{prefix}S", "KeyType": "RANGE"},
+            ],
+            "Projection": projection,
+        }
+        for index, prefix, projection in (
+            ("ALL", "A", {"ProjectionType": "ALL"}),
+            ("KEYS", "K", {"ProjectionType": "KEYS_ONLY"}),
+            ("NARROW", "N", {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["status"]}),
+        )
+    ]
     client.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
@@ -221,21 +236,7 @@ def _projection_table() -> str:
             {"AttributeName": "PK", "KeyType": "HASH"},
             {"AttributeName": "SK", "KeyType": "RANGE"},
         ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": index,
-                "KeySchema": [
-                    {"AttributeName": f"{prefix}K", "KeyType": "HASH"},
-                    {"AttributeName": f"{prefix}S", "KeyType": "RANGE"},
-                ],
-                "Projection": projection,
-            }
-            for index, prefix, projection in (
-                ("ALL", "A", {"ProjectionType": "ALL"}),
-                ("KEYS", "K", {"ProjectionType": "KEYS_ONLY"}),
-                ("NARROW", "N", {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["status"]}),
-            )
-        ],
+        GlobalSecondaryIndexes=indexes,
     )
     return name
 
