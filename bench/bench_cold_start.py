@@ -3,9 +3,10 @@ a fresh process doing ``import boto3`` and creating the clients the function use
 floor no handler can go below). Median of RUNS fresh processes each, interleaved so
 drift in the machine's load affects every variant alike.
 
-Also reported: whether dateparser was imported by the handler (it must stay lazy), and
-the handler import plus creating its clients through jobscheduler.aws (what a first
-request pays before its first AWS call), against the same floor.
+Also reported: whether the handler imported Powertools' OpenAPI models (they must wait
+for GET /docs), and the handler import plus creating its clients through
+jobscheduler.aws (what a first request pays before its first AWS call), against the
+same floor.
 
 Run alone: python -m bench.bench_cold_start
 """
@@ -55,7 +56,7 @@ import json, sys, time
 start = time.perf_counter()
 {body}
 elapsed = time.perf_counter() - start
-print(json.dumps({{"seconds": elapsed, "dateparser": "dateparser" in sys.modules,
+print(json.dumps({{"seconds": elapsed,
                   "openapi_models": "{openapi}" in sys.modules,
                   "modules": len(sys.modules)}}))
 """
@@ -250,7 +251,6 @@ def main() -> Figures:
         env = _environment(spec)
         bodies = _bodies(spec, table_name)
         samples: dict[str, list[float]] = {name: [] for name in bodies}
-        dateparser = False
         openapi_models = False
         # One unmeasured round first: compiles .pyc files so every measured run is a
         # cold process with warm disk caches, as on a Lambda with a built package.
@@ -262,7 +262,6 @@ def main() -> Figures:
                 result = _probe(body, env)
                 samples[name].append(result["seconds"])
                 if name == "handler":
-                    dateparser = dateparser or bool(result["dateparser"])
                     openapi_models = openapi_models or bool(result["openapi_models"])
             log(f"cold start {label}: run {run + 1}/{runs}")
         handler, floor, ready = (median(samples[n]) for n in ("handler", "floor", "handler_ready"))
@@ -271,7 +270,6 @@ def main() -> Figures:
         figures[f"cold_start.{label}.ratio"] = round(handler / floor, 2)
         figures[f"cold_start.{label}.ready_ms"] = round(ready * 1000, 1)
         figures[f"cold_start.{label}.ready_ratio"] = round(ready / floor, 2)
-        figures[f"cold_start.{label}.dateparser_loaded"] = dateparser
         figures[f"cold_start.{label}.openapi_models_loaded"] = openapi_models
         top = top_imports(spec["module"], env, count=40)
         heavy = ", ".join(f"{n} {s * 1000:.0f} ms" for n, s in top[:6])

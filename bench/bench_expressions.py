@@ -1,22 +1,18 @@
-"""Expression engine: import cost, whether the cron path pulls in dateparser, and
-throughput of compile+preview for crons and of plain-English phrases.
+"""Expression engine: import cost, and throughput of compile+preview for crons and of
+plain-English phrases.
 
 * import time of ``jobscheduler.expressions`` in a fresh interpreter (median of runs,
   minus the bare interpreter start, so it is the engine's own cost);
-* whether dateparser is in ``sys.modules`` after importing the engine and compiling
-  and previewing crons, rates, at() and ISO datetimes (must be False);
 * compile + preview (5 runs) of 10,000 distinct Unix crons, per second;
-* plain-English phrases (one-off and recurring) per second, and the share of that time
-  spent inside dateparser.
+* plain-English phrases (one-off and recurring) per second, and the latency of the
+  first one (its modules load lazily).
 
 Run alone: python -m bench.bench_expressions
 """
 
 from __future__ import annotations
 
-import cProfile
 import json
-import pstats
 import random
 import subprocess
 import sys
@@ -57,14 +53,13 @@ for text in ["0 9 * * 1-5", "*/15 * * * *", "0 9 1 * MON", "cron(0 9 ? * MON-FRI
              "rate(5 minutes)", "at(2026-11-22T09:00:00)", "2026-11-22T09:00:00+01:00"]:
     e.preview(e.compile_schedule(text, "America/New_York", now=now), after=now)
 e.next_runs(["cron(0 9 * * ? *)"], "UTC", after=now, count=5)
-print(json.dumps({"import_s": imported, "dateparser": "dateparser" in sys.modules}))
+print(json.dumps({"import_s": imported}))
 """
 
 
-def _fresh_import() -> tuple[float, bool]:
-    """Median engine import time in fresh interpreters, and the dateparser flag."""
+def _fresh_import() -> float:
+    """Median engine import time in fresh interpreters."""
     times: list[float] = []
-    loaded = False
     for _ in range(IMPORT_RUNS):
         out = subprocess.run(
             [sys.executable, "-c", _IMPORT_CODE],
@@ -75,8 +70,7 @@ def _fresh_import() -> tuple[float, bool]:
         )
         data: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
         times.append(float(data["import_s"]))
-        loaded = loaded or bool(data["dateparser"])
-    return median(times), loaded
+    return median(times)
 
 
 def _random_crons(count: int, seed: int = 7) -> list[str]:
@@ -106,58 +100,37 @@ def _crons_per_second() -> float:
     return CRONS / (time.perf_counter() - start)
 
 
-def _phrases() -> tuple[float, float, float]:
-    """(phrases/s warm, dateparser share of time, first-phrase latency in seconds)."""
+def _phrases() -> tuple[float, float]:
+    """(phrases/s warm, first-phrase latency in seconds)."""
     from jobscheduler.expressions import compile_schedule
 
     first = time.perf_counter()
-    compile_schedule("tomorrow at 9am", "UTC", now=NOW)  # dateparser import + first parse
+    compile_schedule("tomorrow at 9am", "UTC", now=NOW)  # lazy grammar import + first parse
     first_latency = time.perf_counter() - first
     rounds = 20
-    profiler = cProfile.Profile()
     start = time.perf_counter()
     for _ in range(rounds):
         for phrase in PHRASES:
             compile_schedule(phrase, "Europe/London", now=NOW)
     elapsed = time.perf_counter() - start
-    per_second = rounds * len(PHRASES) / elapsed
-    # A second, profiled pass to attribute time to dateparser (profiling slows both
-    # sides alike, so the share holds even though the absolute time does not).
-    profiler.enable()
-    for _ in range(rounds):
-        for phrase in PHRASES:
-            compile_schedule(phrase, "Europe/London", now=NOW)
-    profiler.disable()
-    stats = pstats.Stats(profiler)
-    raw: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
-    total = sum(row[2] for row in raw.values())  # own time of every function
-    # Cumulative time of dateparser.parse (everything it calls, regex included).
-    in_dateparser = sum(
-        row[3]
-        for (filename, _line, name), row in raw.items()
-        if name == "parse" and filename.replace("\\", "/").endswith("dateparser/__init__.py")
-    )
-    share = in_dateparser / total if total else 0.0
-    return per_second, share, first_latency
+    return rounds * len(PHRASES) / elapsed, first_latency
 
 
 def main() -> dict[str, float]:
     global CRONS, IMPORT_RUNS
     if quick():
         CRONS, IMPORT_RUNS = 200, 1
-    import_s, loaded = _fresh_import()
-    log(f"expressions: import {import_s * 1000:.1f} ms, dateparser loaded: {loaded}")
+    import_s = _fresh_import()
+    log(f"expressions: import {import_s * 1000:.1f} ms")
     crons = _crons_per_second()
     log(f"expressions: {crons:,.0f} crons compiled+previewed per second")
-    phrases, share, first = _phrases()
-    log(f"expressions: {phrases:,.0f} phrases/s, {share:.0%} in dateparser")
+    phrases, first = _phrases()
+    log(f"expressions: {phrases:,.0f} phrases/s")
     return {
         "expressions.import_ms": round(import_s * 1000, 2),
-        "expressions.dateparser_loaded_on_cron_path": float(loaded),
         "expressions.crons_compile_preview_per_s": round(crons, 1),
         "expressions.crons_10k_seconds": round(CRONS / crons, 3),
         "expressions.phrases_per_s": round(phrases, 1),
-        "expressions.phrases_dateparser_share": round(share, 3),
         "expressions.first_english_one_off_ms": round(first * 1000, 1),
     }
 

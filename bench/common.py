@@ -651,8 +651,6 @@ GOALS: dict[str, Goal] = {
     # Issue 17: imports within 1.3x (API) and 1.15x (executor) of `import boto3` + clients.
     "cold_start.api.ratio": Goal("<=", 1.3),
     "cold_start.executor.ratio": Goal("<=", 1.15),
-    "cold_start.api.dateparser_loaded": Goal("==", False),
-    "cold_start.executor.dateparser_loaded": Goal("==", False),
     "cold_start.api.openapi_models_loaded": Goal("==", False),
     # Peak memory of a fresh process serving its first request, as a share of the
     # template's MemorySize: room to spare means at most 75%.
@@ -665,8 +663,6 @@ GOALS: dict[str, Goal] = {
     "scale.executions_page.scanned_ratio": Goal("<=", 1.5),
     "scale.schedules_page.handler_overhead_ratio": Goal("<=", 1.5),
     "scale.executions_page.handler_overhead_ratio": Goal("<=", 1.5),
-    # bench_expressions (another module's figures): the cron path never loads dateparser.
-    "expressions.dateparser_loaded_on_cron_path": Goal("==", 0.0),
     # bench_local_scheduler (issue 5): fires at most 1 second late with 1,000 schedules.
     "local_scheduler.lateness_p99_ms": Goal("<=", 1000),
     "local_scheduler.lateness_max_ms": Goal("<=", 1000),

@@ -36,12 +36,11 @@ def _loaded(module: str, code_dir: str) -> set[str]:
         ("api_handler", "functions/api", {"aws_lambda_powertools.event_handler.openapi.models"}),
         # Holiday data waits for a schedule that excludes holidays.
         ("api_handler", "functions/api", {"holidays", "jobscheduler.expressions.calendar"}),
-        # The executor needs next_runs only: no parsers, no describer, no dateparser.
+        # The executor needs next_runs only: no parsers, no describer.
         (
             "executor_handler",
             "functions/executor",
             {
-                "dateparser",
                 "jobscheduler.expressions.compiler",
                 "jobscheduler.expressions.natural",
                 "jobscheduler.expressions.recurring_grammar",

@@ -136,3 +136,27 @@ def test_the_console_is_not_in_the_openapi_contract() -> None:
     status, _, body = get("/openapi.json")
     assert status == 200
     assert not [p for p in json.loads(body)["paths"] if p.startswith("/console")]
+
+
+def _js_list(source: str, name: str) -> list[str]:
+    found = re.search(rf"export const {name} = \[(.*?)\];", source, flags=re.DOTALL)
+    assert found, name
+    return re.findall(r"\"([^\"]+)\"", found.group(1))
+
+
+def test_the_subscriptions_page_offers_exactly_the_apis_filter_values() -> None:
+    # The page's checkboxes are the API's vocabulary: a new event type or status in the
+    # models must appear there too (or the page could not ask for it).
+    from jobscheduler.models.subscriptions import EVENT_STATUSES, EVENT_TYPES
+
+    source = (CONSOLE_DIR / "subscriptions.js").read_text()
+    assert _js_list(source, "EVENT_TYPES") == list(EVENT_TYPES)
+    assert _js_list(source, "EVENT_STATUSES") == list(EVENT_STATUSES)
+
+
+def test_every_page_is_in_the_navigation() -> None:
+    index = (CONSOLE_DIR / "index.html").read_text()
+    app = (CONSOLE_DIR / "app.js").read_text()
+    for section in ("schedules", "new", "executions", "subscriptions", "signin"):
+        assert f'href="#/{section}" data-nav="{section}"' in index, section
+        assert f'parts[0] === "{section}"' in app, section
