@@ -43,7 +43,7 @@ def _loaded(module: str, code_dir: str) -> set[str]:
             {
                 "jobscheduler.expressions.compiler",
                 "jobscheduler.expressions.natural",
-                "jobscheduler.expressions.recurring_grammar",
+                "jobscheduler.expressions.recurring",
                 "jobscheduler.expressions.describe",
                 # The calendar and its holiday data: only runs of schedules with exclusions.
                 "holidays",

@@ -27,7 +27,11 @@ export class ApiError extends Error {
     if (Array.isArray(details) && details.length) {
       // Field errors: name the field so the message says what to fix.
       this.message = details.map((d) => `${(d.loc ?? []).filter((p) => p !== "body").join(".")}: ${d.msg}`).join("; ");
+      this.suggestion = details.find((d) => typeof d?.suggestion === "string")?.suggestion ?? null;
     }
+    // Where the API says the problem is (["endpoint"], ["filter", "event_types", 0]), so a
+    // form can point at its field.
+    this.fields = Array.isArray(details) ? details.map((d) => (d?.loc ?? []).filter((p) => p !== "body")) : [];
   }
 }
 

@@ -6,6 +6,7 @@ import { executionsPage } from "./executions.js";
 import { formPage } from "./form.js";
 import { schedulePage } from "./schedule.js";
 import { schedulesPage } from "./schedules.js";
+import { subscriptionsPage } from "./subscriptions.js";
 
 function refreshHeader() {
   document.getElementById("identity").textContent = identityLabel();
@@ -40,6 +41,9 @@ async function route() {
   } else if (parts[0] === "executions") {
     document.title = "Executions · Job Scheduler";
     await executionsPage(params);
+  } else if (parts[0] === "subscriptions" && parts.length === 1) {
+    document.title = "Subscriptions · Job Scheduler";
+    await subscriptionsPage();
   } else if (parts[0] === "signin") {
     document.title = "Sign in · Job Scheduler";
     await signInPage(refreshHeader);

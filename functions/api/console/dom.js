@@ -159,3 +159,24 @@ export function statusBadge(status) {
   if (!status) return h("span", { class: "muted" }, "—");
   return h("span", { class: `badge s-${String(status).toLowerCase()}` }, status);
 }
+
+// Characters that change how text around them looks or reads without being seen: C0/C1
+// controls, bidi marks, embeddings, overrides and isolates, zero-width characters.
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/gu;
+
+/** Text someone else typed (an endpoint), shown as it is: isolated from the page's text
+ * direction, every invisible character shown as a visible ⟨U+XXXX⟩ mark, so an
+ * override cannot make one address read as another. */
+export function visibleText(value) {
+  const text = String(value ?? "");
+  const parts = [];
+  let last = 0;
+  for (const match of text.matchAll(INVISIBLE)) {
+    if (match.index > last) parts.push(text.slice(last, match.index));
+    const code = `U+${match[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+    parts.push(h("span", { class: "invisible", title: `invisible character ${code}` }, `⟨${code}⟩`));
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) parts.push(text.slice(last));
+  return h("bdi", {}, parts);
+}

@@ -18,13 +18,15 @@ import botocore.loaders
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from jobscheduler.errors import DependencyUnavailable
 
-# What any AWS call may raise: a service's answer (ClientError) or no answer at all
-# (BotoCoreError: timeouts, connection errors). dal/ and gateways/ catch these and raise
-# domain errors; nothing above them sees botocore.
-AWS_ERRORS = (ClientError, BotoCoreError)
+# What any AWS call may raise: a service's answer (ClientError), no answer at all
+# (BotoCoreError: timeouts, connection errors) or an answer botocore cannot read
+# (ResponseParserError, which is not a BotoCoreError). dal/ and gateways/ catch these and
+# raise domain errors; nothing above them sees botocore.
+AWS_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
 
 # Fail fast inside a Lambda's time budget; "standard" retry mode backs off on throttling.
 _CONFIG = Config(

@@ -120,6 +120,51 @@ def test_bad_input_is_a_4xx_and_writes_nothing(api, body, status, code):
     assert _state() == before
 
 
+@pytest.mark.parametrize(
+    ("protocol", "endpoint", "fixed"),
+    [
+        ("http", "http://127.0.0.1:{port}/bell\x07", "http://127.0.0.1:{port}/bell%07"),
+        ("http", "http://127.0.0.1:{port}/nul\x00x", "http://127.0.0.1:{port}/nul%00x"),
+        ("https", "https://hooks.example.com/\x1b[31m", "https://hooks.example.com/%1B[31m"),
+        ("http", "http://127.0.0.1:{port}/\u202eevil", "http://127.0.0.1:{port}/%E2%80%AEevil"),
+        ("http", "http://127.0.0.1:{port}/zero\u200bwidth", None),
+        ("email", "ops\x07@example.com", "ops@example.com"),
+        ("email", "ops\u2028@example.com", "ops@example.com"),
+        (
+            "sqs",
+            "arn:aws:sqs:us-east-1:123456789012:q\x00",
+            "arn:aws:sqs:us-east-1:123456789012:q",
+        ),
+    ],
+)
+def test_invisible_characters_in_the_endpoint_are_refused_with_a_fix(
+    api, hooks, protocol, endpoint, fixed
+):
+    """A control or format character is a 422 at the field, before anything is written;
+    for a URL the suggestion percent-encodes it, elsewhere it drops it."""
+    port = hooks.base.rsplit(":", 1)[1].split("/", 1)[0]
+    endpoint = endpoint.replace("{port}", port)
+    before = _state()
+    response = subscribe(api, TENANT_A, protocol, endpoint)
+    assert (response.status, response.error_code) == (422, "invalid_endpoint"), response.text
+    detail = response.json["error"]["details"][0]
+    assert detail["loc"] == ["body", "endpoint"]
+    assert "invisible character U+" in detail["msg"]
+    if fixed is not None:
+        assert detail["suggestion"] == fixed.replace("{port}", port)
+    assert _state() == before
+
+
+def test_the_suggested_url_for_an_invisible_character_is_accepted(api, hooks):
+    """The suggestion works when applied: the percent-encoded URL subscribes."""
+    refused = subscribe(api, TENANT_A, "http", hooks.url("bell\x07"))
+    assert refused.status == 422, refused.text
+    suggestion = refused.json["error"]["details"][0]["suggestion"]
+    accepted = subscribe(api, TENANT_A, "http", suggestion)
+    assert accepted.status == 201, accepted.text
+    assert accepted.json["endpoint"] == hooks.url("bell%07")
+
+
 def test_the_stacks_own_queue_and_functions_are_refused(api):
     from jobscheduler.settings import get_settings
 

@@ -5,7 +5,7 @@ plain English, and compiles them to EventBridge Scheduler expressions. ``next_ru
 shows exactly when Scheduler will fire them (its DST rules included).
 
 Plain English is read by two small grammars of our own (english_one_off,
-recurring_grammar): every word understood, or a 422 naming the words that were not.
+recurring): every word understood, or a 422 naming the words that were not.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from jobscheduler.errors import InvalidExpression
-from jobscheduler.expressions import recurring_grammar
+from jobscheduler.expressions import recurring
 from jobscheduler.expressions.describe import describe
 from jobscheduler.expressions.eventbridge import (
     CronSpec,
@@ -150,19 +150,13 @@ def _recurring(
     end_at: datetime | None,
 ) -> CompiledSchedule:
     _check_interval(gap, policy, source)
-    if start_at is None and end_at is None and all(_always_fires(e) for e in expressions):
-        # Nothing can stop it: skip the (croniter) look-ahead; compile stays cheap.
-        return CompiledSchedule(
-            kind=ScheduleKind.RECURRING,
-            expressions=expressions,
-            timezone=timezone,
-            description=describe(expressions, timezone),
-            source_form=form,
-        )
-    first = next_runs(
-        expressions, timezone, after=now, count=1, start_at=start_at, end_at=end_at, anchor=now
+    # When nothing can stop it, the (croniter) look-ahead is skipped: compile stays cheap.
+    can_stop = (
+        start_at is not None or end_at is not None or not all(_always_fires(e) for e in expressions)
     )
-    if not first:
+    if can_stop and not next_runs(
+        expressions, timezone, after=now, count=1, start_at=start_at, end_at=end_at, anchor=now
+    ):
         window = " between start_at and end_at" if start_at or end_at else ""
         raise InvalidExpression(f"{source!r} never runs after now{window}")
     return CompiledSchedule(
@@ -272,55 +266,57 @@ def _compile(
 ) -> CompiledSchedule:
     tz_name = validate_timezone(timezone)
     policy = policy or _DEFAULT_POLICY
+    start, end = _window(start_at, end_at, now_utc)
+    text = _schedule_text(schedule)
+    form: SourceForm
+    if looks_like_eventbridge(text):
+        parsed = parse_expression(text)
+        if isinstance(parsed, datetime):
+            one_off = from_wall(parsed, tz_name, text)
+            return _one_off(one_off, text, "eventbridge", now_utc, policy, start, end)
+        if isinstance(parsed, CronSpec):
+            _refuse_undocumented(parsed, text)
+        form = "eventbridge"
+        expressions, gap = _expressions_and_gap(parsed)
+    elif looks_like_cron(text):
+        form = "unix_cron"
+        expressions, gap = _expressions_and_gap(compile_unix(text))
+    elif looks_like_iso(text):
+        return _one_off(parse_iso(text, tz_name), text, "iso8601", now_utc, policy, start, end)
+    elif recurring.is_recurring_phrase(lowered := text.lower()):
+        form = "natural_recurring"
+        expressions, gap = _expressions_and_gap(recurring.parse_recurring(lowered, text))
+    else:
+        one_off = parse_english_one_off(text, tz_name, now_utc)
+        return _one_off(one_off, text, "natural_one_off", now_utc, policy, start, end)
+    return _recurring(expressions, gap, text, form, tz_name, now_utc, policy, start, end)
+
+
+def _window(
+    start_at: datetime | None, end_at: datetime | None, now_utc: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """start_at/end_at in UTC, refused when no run could fall between them."""
     start = _utc(start_at) if start_at is not None else None
     end = _utc(end_at) if end_at is not None else None
     if start is not None and end is not None and end <= start:
         raise InvalidExpression("end_at must be after start_at")
     if end is not None and end <= now_utc:
         raise InvalidExpression("end_at is in the past, so the schedule would never run")
+    return start, end
+
+
+def _schedule_text(schedule: str) -> str:
     text = " ".join(schedule.split())
     if not text:
         raise InvalidExpression("the schedule is empty", suggestion=_HINT)
     if len(text) > _MAX_LENGTH:
         raise InvalidExpression(f"the schedule is longer than {_MAX_LENGTH} characters")
+    return text
 
-    if looks_like_eventbridge(text):
-        parsed = parse_expression(text)
-        if isinstance(parsed, datetime):
-            one_off = from_wall(parsed, tz_name, text)
-            return _one_off(one_off, text, "eventbridge", now_utc, policy, start, end)
-        if isinstance(parsed, RateSpec):
-            expressions, gap = [parsed.render()], parsed.seconds
-        else:
-            _refuse_undocumented(parsed, text)
-            expressions, gap = [parsed.render()], _min_gap_seconds([parsed])
-        return _recurring(
-            expressions, gap, text, "eventbridge", tz_name, now_utc, policy, start, end
-        )
-    if looks_like_cron(text):
-        specs = compile_unix(text)
-        return _recurring(
-            [s.render() for s in specs],
-            _min_gap_seconds(specs),
-            text,
-            "unix_cron",
-            tz_name,
-            now_utc,
-            policy,
-            start,
-            end,
-        )
-    if looks_like_iso(text):
-        return _one_off(parse_iso(text, tz_name), text, "iso8601", now_utc, policy, start, end)
-    lowered = text.lower()
-    if recurring_grammar.is_recurring_phrase(lowered):
-        result = recurring_grammar.parse_recurring(lowered, text)
-        if isinstance(result, RateSpec):
-            expressions, gap = [result.render()], result.seconds
-        else:
-            expressions, gap = [s.render() for s in result], _min_gap_seconds(result)
-        return _recurring(
-            expressions, gap, text, "natural_recurring", tz_name, now_utc, policy, start, end
-        )
-    one_off = parse_english_one_off(text, tz_name, now_utc)
-    return _one_off(one_off, text, "natural_one_off", now_utc, policy, start, end)
+
+def _expressions_and_gap(parsed: RateSpec | CronSpec | list[CronSpec]) -> tuple[list[str], int]:
+    """The expressions to create, and the shortest gap between two of their runs."""
+    if isinstance(parsed, RateSpec):
+        return [parsed.render()], parsed.seconds
+    specs = [parsed] if isinstance(parsed, CronSpec) else parsed
+    return [spec.render() for spec in specs], _min_gap_seconds(specs)

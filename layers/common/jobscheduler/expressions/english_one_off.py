@@ -1,7 +1,10 @@
 """One-off times in plain English, read by a small grammar of our own.
 
+Why not a general date parser such as dateparser: it reads ``at 9`` as September and
+skips words it does not know, which is guessing; a scheduler must refuse instead.
+
 Every word must be understood: the phrase is consumed clause by clause (a regex at the
-head of what is left, as in ``recurring_grammar``) and anything left over is a 422
+head of what is left, as in ``recurring``) and anything left over is a 422
 naming it. Nothing is guessed:
 
 * a time of day is ``9am``, ``9:30 pm``, ``21:30``, ``at 9`` (24-hour clock), ``noon``,
@@ -27,6 +30,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from jobscheduler.errors import InvalidExpression
+from jobscheduler.expressions.clock import parse_clock, past_the_hour, with_part_of_day
 from jobscheduler.expressions.vocabulary import (
     COUNT_WORDS,
     DAY_WORDS,
@@ -95,48 +99,6 @@ def _refuse(message: str, suggestion: str | None = None) -> InvalidExpression:
     return InvalidExpression(message, suggestion=suggestion)
 
 
-def parse_clock(text: str) -> tuple[tuple[int, int], bool]:
-    """``9am``/``9:30 pm``/``21:30``/``9``/``noon`` -> ((hour, minute), had_meridiem)."""
-    text = text.strip()
-    if text in ("noon", "midday"):
-        return (12, 0), True
-    if text == "midnight":
-        return (0, 0), True
-    match = re.fullmatch(r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?", text)
-    if match is None:
-        raise _refuse(f"{text!r} is not a time", "9am")
-    hour, minute, meridiem = int(match.group(1)), int(match.group(2) or 0), match.group(3)
-    if minute > 59:
-        raise _refuse(f"{text!r} is not a time: minute {minute} is out of range (0-59)")
-    if meridiem is not None:
-        if not 1 <= hour <= 12:
-            raise _refuse(f"{text!r} is not a time: with am/pm the hour must be 1-12")
-        return (hour % 12 + (12 if meridiem == "pm" else 0), minute), True
-    if hour > 23:
-        raise _refuse(f"{text!r} is not a time: hour {hour} is out of range (0-23)")
-    return (hour, minute), False
-
-
-def with_part_of_day(time: tuple[int, int], part: str | None, source: str) -> tuple[int, int]:
-    """An hour without am/pm read inside a part of the day: ``evening at 7`` = 19:00."""
-    hour, minute = time
-    if part is None:
-        return time
-    if part == "morning":
-        if hour >= 12:
-            raise _refuse(f"{source!r}: {hour}:{minute:02d} is not in the morning")
-        return time
-    if part == "night" and hour == 12:
-        return 0, minute
-    if part == "night" and hour < 5:
-        return time  # "at 2 at night": 02:00
-    if hour < 12:
-        return hour + 12, minute
-    if part == "evening" and hour < 17:
-        raise _refuse(f"{source!r}: {hour}:{minute:02d} is not in the evening")
-    return time
-
-
 # ---- clauses ---------------------------------------------------------------------------
 
 Handler = Callable[[re.Match[str], _Spec], None]
@@ -157,11 +119,7 @@ def _h_time(m: re.Match[str], s: _Spec) -> None:
 
 
 def _h_half_past(m: re.Match[str], s: _Spec) -> None:
-    (hour, _), meridiem = parse_clock(m.group("h"))
-    minute = {"half past": 30, "quarter past": 15, "quarter to": 45}[m.group("q")]
-    if m.group("q") == "quarter to":
-        hour = (hour - 1) % 24
-    _set_time(s, (hour, minute), meridiem)
+    _set_time(s, *past_the_hour(m.group("q"), m.group("h")))
 
 
 def _amount(text: str) -> float:
@@ -250,78 +208,70 @@ def _h_zone(m: re.Match[str], s: _Spec) -> None:
     s.zone = "UTC" if name in ("utc", "gmt", "z") else validate_timezone(name)
 
 
+# (pattern, handler) in the order they are tried: the first that matches the head of
+# what is left reads it ("the 15th of december" and "the 1st of next month" must meet
+# their clauses before "the 15th", a day of the month, does).
+_CLAUSES: tuple[tuple[str, Handler], ...] = (
+    (r"^(?:,|and\b|then\b)\s*", _h_noop),
+    (
+        rf"^in\s+(?P<n>{_NUM})\s+(?P<half>and\s+a\s+half\s+)?(?P<u>{_UNIT})"
+        r"(?P<half2>\s+and\s+a\s+half)?\b",
+        _h_relative,
+    ),
+    (
+        rf"^(?P<n>{_NUM})\s+(?P<half>and\s+a\s+half\s+)?(?P<u>{_UNIT})(?P<half2>)"
+        r"\s+from\s+now\b",
+        _h_relative,
+    ),
+    (
+        r"^in\s+(?:an?\s+)?(?:half(?:\s+an?)?|(?P<q>quarter\s+of\s+an?))\s+hour\b",
+        _h_half_hour,
+    ),
+    (r"^(?:the\s+)?day\s+after\s+tomorrow\b", _h_after_tomorrow),
+    (r"^(?P<w>today|tonight|tomorrow|yesterday)\b", _h_named_day),
+    (r"^this\s+(?P<p>morning|afternoon|evening)\b", _h_this_part),
+    (r"^(?:in\s+the\s+)?(?P<p>morning|afternoon|evening)\b", _h_part),
+    (r"^(?:at\s+)?(?P<p>night)\b", _h_part),
+    (r"^next\s+(?:week|month|year)\b", _h_vague),
+    (
+        r"^(?:on\s+)?(?:the\s+)?(?P<d>first|1st|\d{1,2}(?:st|nd|rd|th)|last)"
+        r"(?:\s+day)?\s+of\s+next\s+month\b",
+        _h_next_month,
+    ),
+    (
+        rf"^(?:on\s+)?(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
+        rf"(?P<m>{_MONTH})\b(?:\s*,?\s+(?P<y>\d{{4}})\b)?",
+        _h_date,
+    ),
+    (
+        rf"^(?:on\s+)?(?P<m>{_MONTH})\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b"
+        r"(?:\s*,?\s+(?P<y>\d{4})\b)?",
+        _h_date,
+    ),
+    (r"^(?:on\s+)?(?P<iso>\d{4}-\d{2}-\d{2})\b", _h_iso_date),
+    (
+        rf"^(?:on\s+)?the\s+(?P<d>{_ORD})(?:\s+of\s+(?:the|this)\s+month)?(?=\s|,|$)",
+        _h_dom,
+    ),
+    (
+        rf"^(?:on\s+)?(?:(?P<mod>next|this|coming)\s+)?(?P<d>{_DAY})\b",
+        _h_weekday,
+    ),
+    (
+        r"^(?:at\s+)?(?P<q>half\s+past|quarter\s+past|quarter\s+to)\s+"
+        r"(?P<h>\d{1,2}(?:\s*(?:am|pm))?|noon|midnight)\b",
+        _h_half_past,
+    ),
+    (rf"^(?:at\s+)?(?P<t>{_TIME})(?![\w:])", _h_time),
+    (r"^at\s+(?P<t>\d{1,2})(?![\w:.])", _h_time),
+    (r"^(?:in\s+)?(?P<z>utc|gmt|z)\b(?:\s+time)?", _h_zone),
+    (r"^(?:in\s+)?(?P<z>[a-z]+(?:/[a-z0-9_+\-]+)+)(?=\s|,|$)", _h_zone),
+)
+
+
 @lru_cache(maxsize=1)
 def _clauses() -> list[tuple[re.Pattern[str], Handler]]:
-    return [
-        (re.compile(r"^(?:,|and\b|then\b)\s*"), _h_noop),
-        (
-            re.compile(
-                rf"^in\s+(?P<n>{_NUM})\s+(?P<half>and\s+a\s+half\s+)?(?P<u>{_UNIT})"
-                r"(?P<half2>\s+and\s+a\s+half)?\b"
-            ),
-            _h_relative,
-        ),
-        (
-            re.compile(
-                rf"^(?P<n>{_NUM})\s+(?P<half>and\s+a\s+half\s+)?(?P<u>{_UNIT})(?P<half2>)"
-                r"\s+from\s+now\b"
-            ),
-            _h_relative,
-        ),
-        (
-            re.compile(r"^in\s+(?:an?\s+)?(?:half(?:\s+an?)?|(?P<q>quarter\s+of\s+an?))\s+hour\b"),
-            _h_half_hour,
-        ),
-        (re.compile(r"^(?:the\s+)?day\s+after\s+tomorrow\b"), _h_after_tomorrow),
-        (re.compile(r"^(?P<w>today|tonight|tomorrow|yesterday)\b"), _h_named_day),
-        (re.compile(r"^this\s+(?P<p>morning|afternoon|evening)\b"), _h_this_part),
-        (re.compile(r"^(?:in\s+the\s+)?(?P<p>morning|afternoon|evening)\b"), _h_part),
-        (re.compile(r"^(?:at\s+)?(?P<p>night)\b"), _h_part),
-        (re.compile(r"^next\s+(?:week|month|year)\b"), _h_vague),
-        (
-            re.compile(
-                r"^(?:on\s+)?(?:the\s+)?(?P<d>first|1st|\d{1,2}(?:st|nd|rd|th)|last)"
-                r"(?:\s+day)?\s+of\s+next\s+month\b"
-            ),
-            _h_next_month,
-        ),
-        (
-            re.compile(
-                rf"^(?:on\s+)?(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
-                rf"(?P<m>{_MONTH})\b(?:\s*,?\s+(?P<y>\d{{4}})\b)?"
-            ),
-            _h_date,
-        ),
-        (
-            re.compile(
-                rf"^(?:on\s+)?(?P<m>{_MONTH})\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b"
-                r"(?:\s*,?\s+(?P<y>\d{4})\b)?"
-            ),
-            _h_date,
-        ),
-        (re.compile(r"^(?:on\s+)?(?P<iso>\d{4}-\d{2}-\d{2})\b"), _h_iso_date),
-        (
-            re.compile(
-                rf"^(?:on\s+)?the\s+(?P<d>{_ORD})(?:\s+of\s+(?:the|this)\s+month)?(?=\s|,|$)"
-            ),
-            _h_dom,
-        ),
-        (
-            re.compile(rf"^(?:on\s+)?(?:(?P<mod>next|this|coming)\s+)?(?P<d>{_DAY})\b"),
-            _h_weekday,
-        ),
-        (
-            re.compile(
-                r"^(?:at\s+)?(?P<q>half\s+past|quarter\s+past|quarter\s+to)\s+"
-                r"(?P<h>\d{1,2}(?:\s*(?:am|pm))?|noon|midnight)\b"
-            ),
-            _h_half_past,
-        ),
-        (re.compile(rf"^(?:at\s+)?(?P<t>{_TIME})(?![\w:])"), _h_time),
-        (re.compile(r"^at\s+(?P<t>\d{1,2})(?![\w:.])"), _h_time),
-        (re.compile(r"^(?:in\s+)?(?P<z>utc|gmt|z)\b(?:\s+time)?"), _h_zone),
-        (re.compile(r"^(?:in\s+)?(?P<z>[a-z]+(?:/[a-z0-9_+\-]+)+)(?=\s|,|$)"), _h_zone),
-    ]
+    return [(re.compile(pattern), handler) for pattern, handler in _CLAUSES]
 
 
 def _normalise(text: str) -> str:

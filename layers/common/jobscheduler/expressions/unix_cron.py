@@ -68,51 +68,7 @@ def _looks_like_year(text: str) -> bool:
 
 def compile_unix(text: str) -> list[CronSpec]:
     """The EventBridge cron spec(s) equivalent to a Unix cron (one, or two for OR days)."""
-    stripped = " ".join(text.split())
-    lowered = stripped.lower()
-    if lowered.startswith("@"):
-        if lowered == "@reboot":
-            raise InvalidExpression(
-                "@reboot is not a schedule: there is no machine to reboot in a serverless "
-                "scheduler",
-                suggestion="use a one-off time such as 'in 5 minutes'",
-            )
-        if lowered not in MACROS:
-            raise InvalidExpression(
-                f"unknown cron macro {stripped!r}; use one of {', '.join(sorted(MACROS))}",
-            )
-        stripped = MACROS[lowered]
-    fields = stripped.split()
-    if len(fields) == 6:
-        if fields[5] == "?":
-            # Quartz/Spring order: second minute hour day-of-month month day-of-week.
-            raise InvalidExpression(
-                f"{text!r} has 6 fields with a seconds field first (Quartz style); seconds "
-                "are not supported, EventBridge Scheduler runs at most once a minute",
-                suggestion=f"cron({' '.join(fields[1:])} *)",
-            )
-        if "?" in fields[2:5] or _looks_like_year(fields[5]):
-            raise InvalidExpression(
-                f"{text!r} has 6 fields: EventBridge cron must be written as cron(...)",
-                suggestion=_eventbridge_six(fields),
-            )
-        raise InvalidExpression(
-            f"{text!r} has 6 fields: a seconds field is not supported; EventBridge "
-            "Scheduler runs at most once a minute",
-            suggestion=" ".join(fields[1:]),
-        )
-    if len(fields) > 6:
-        raise InvalidExpression(
-            f"{text!r} has {len(fields)} fields; a Unix cron has 5 (minute hour "
-            "day-of-month month day-of-week), and seconds are not supported",
-            suggestion=" ".join(fields[1:6]) if len(fields) == 7 else None,
-        )
-    if len(fields) != 5:
-        raise InvalidExpression(
-            f"{text!r} has {len(fields)} fields; a Unix cron has 5 (minute hour "
-            "day-of-month month day-of-week)",
-            suggestion="0 9 * * 1-5",
-        )
+    fields = _five_fields(text)
     minute, hour, dom_text, month, dow_text = fields
     for label, value in (("day-of-month", dom_text), ("day-of-week", dow_text)):
         items = value.upper().split(",")
@@ -128,6 +84,63 @@ def compile_unix(text: str) -> list[CronSpec]:
     unix_dows = parse_field(dow_text, UNIX_DOW, text)
     dows = frozenset((d % 7) + 1 for d in unix_dows)
     return _day_specs(text, minutes, hours, doms, months, dows, dom_text, dow_text)
+
+
+def _expand_macro(stripped: str) -> str:
+    lowered = stripped.lower()
+    if not lowered.startswith("@"):
+        return stripped
+    if lowered == "@reboot":
+        raise InvalidExpression(
+            "@reboot is not a schedule: there is no machine to reboot in a serverless scheduler",
+            suggestion="use a one-off time such as 'in 5 minutes'",
+        )
+    if lowered not in MACROS:
+        raise InvalidExpression(
+            f"unknown cron macro {stripped!r}; use one of {', '.join(sorted(MACROS))}",
+        )
+    return MACROS[lowered]
+
+
+def _five_fields(text: str) -> list[str]:
+    """The five fields of ``text`` (a macro expanded), or a 422 saying what the extra
+    fields look like (seconds, a year, EventBridge order)."""
+    fields = _expand_macro(" ".join(text.split())).split()
+    if len(fields) == 6:
+        raise _six_fields(text, fields)
+    if len(fields) > 6:
+        raise InvalidExpression(
+            f"{text!r} has {len(fields)} fields; a Unix cron has 5 (minute hour "
+            "day-of-month month day-of-week), and seconds are not supported",
+            suggestion=" ".join(fields[1:6]) if len(fields) == 7 else None,
+        )
+    if len(fields) != 5:
+        raise InvalidExpression(
+            f"{text!r} has {len(fields)} fields; a Unix cron has 5 (minute hour "
+            "day-of-month month day-of-week)",
+            suggestion="0 9 * * 1-5",
+        )
+    return fields
+
+
+def _six_fields(text: str, fields: list[str]) -> InvalidExpression:
+    if fields[5] == "?":
+        # Quartz/Spring order: second minute hour day-of-month month day-of-week.
+        return InvalidExpression(
+            f"{text!r} has 6 fields with a seconds field first (Quartz style); seconds "
+            "are not supported, EventBridge Scheduler runs at most once a minute",
+            suggestion=f"cron({' '.join(fields[1:])} *)",
+        )
+    if "?" in fields[2:5] or _looks_like_year(fields[5]):
+        return InvalidExpression(
+            f"{text!r} has 6 fields: EventBridge cron must be written as cron(...)",
+            suggestion=_eventbridge_six(fields),
+        )
+    return InvalidExpression(
+        f"{text!r} has 6 fields: a seconds field is not supported; EventBridge "
+        "Scheduler runs at most once a minute",
+        suggestion=" ".join(fields[1:]),
+    )
 
 
 def _day_specs(

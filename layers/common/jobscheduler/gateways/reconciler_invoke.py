@@ -7,9 +7,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from jobscheduler.aws import client
+from jobscheduler.aws import AWS_ERRORS, client
 from jobscheduler.errors import DependencyUnavailable
 from jobscheduler.settings import get_settings
 
@@ -31,7 +29,7 @@ def queue_backfill(tenant: str, schedule_id: str, fires: Sequence[datetime]) -> 
             InvocationType="Event",
             Payload=json.dumps(payload, separators=(",", ":")).encode(),
         )
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         raise DependencyUnavailable(
             "the backfill could not be queued; nothing was run, retry",
             details={"retryable": True, "dependency": "lambda"},

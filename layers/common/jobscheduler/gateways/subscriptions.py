@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from jobscheduler.aws import client, error_code, error_message
+from jobscheduler.aws import AWS_ERRORS, client, error_code, error_message
 from jobscheduler.errors import DependencyUnavailable, ValidationFailed
 from jobscheduler.gateways.tenant_topics import mark_present, tenant_topic_arn, tenant_topic_name
 from jobscheduler.models.subscriptions import SubscriptionStatus
@@ -49,7 +49,7 @@ def _sns(action: str) -> Iterator[None]:
                 details=[{"loc": ["body", "endpoint"], "msg": message}],
             ) from exc
         raise _unavailable(action) from exc
-    except BotoCoreError as exc:
+    except AWS_ERRORS as exc:
         raise _unavailable(action) from exc
 
 

@@ -16,7 +16,6 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import (
-    BotoCoreError,
     ClientError,
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -25,7 +24,7 @@ from botocore.exceptions import (
 )
 from pydantic import JsonValue
 
-from jobscheduler.aws import error_code, error_message
+from jobscheduler.aws import AWS_ERRORS, error_code, error_message
 from jobscheduler.models.tasks import (
     EventBridgeTask,
     LambdaTask,
@@ -154,7 +153,7 @@ def invoke_lambda(task: LambdaTask, *, timeout: float) -> dict[str, Any]:
         kwargs["Payload"] = encode(task.payload).encode()
     try:
         response = _client("lambda", task.function, timeout).invoke(**kwargs)
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         raise _failure(error, "lambda invoke") from error
     result: dict[str, Any] = {"status_code": int(response.get("StatusCode", 0))}
     if "Payload" in response:
@@ -185,7 +184,7 @@ def send_sqs(task: SqsTask, *, run_key: str, timeout: float) -> dict[str, Any]:
         kwargs["DelaySeconds"] = task.delay_seconds
     try:
         response = _client("sqs", task.queue_url, timeout).send_message(**kwargs)
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         raise _failure(error, "sqs send_message") from error
     result = {"message_id": response["MessageId"]}
     if response.get("SequenceNumber"):
@@ -210,7 +209,7 @@ def publish_sns(
         kwargs["MessageDeduplicationId"] = dedup_id(run_key)
     try:
         response = _client("sns", task.topic_arn, timeout).publish(**kwargs)
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         raise _failure(error, "sns publish") from error
     return {"message_id": response["MessageId"]}
 
@@ -224,7 +223,7 @@ def put_event(task: EventBridgeTask, *, timeout: float) -> dict[str, Any]:
     }
     try:
         response = _client("events", task.event_bus, timeout).put_events(Entries=[entry])
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         raise _failure(error, "eventbridge put_events") from error
     entries = response.get("Entries", [])
     if int(response.get("FailedEntryCount", 0)) > 0:
@@ -250,6 +249,6 @@ def start_execution(task: StepFunctionsTask, *, run_key: str, timeout: float) ->
             # The name is unique to this run: an earlier delivery already started it.
             return {"execution_name": name, "already_started": True}
         raise _failure(error, "stepfunctions start_execution") from error
-    except BotoCoreError as error:
+    except AWS_ERRORS as error:
         raise _failure(error, "stepfunctions start_execution") from error
     return {"execution_arn": response["executionArn"], "execution_name": name}

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from jobscheduler.dal import subscriptions as dal
 from jobscheduler.dal.subscriptions import SubscriptionRecord
@@ -47,6 +48,10 @@ _LAMBDA_ARN = re.compile(
     r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$"
 )
 _ID_RE = re.compile(SUBSCRIPTION_ID_PATTERN)
+# Control, format (bidi, zero-width), separator and private/surrogate characters: SNS
+# answers them with a response botocore cannot read, and shown to a person they make one
+# address look like another.
+_UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
 
 
 def _refuse(
@@ -133,7 +138,24 @@ def _own_function(endpoint: str, settings: Settings) -> bool:
     return name in own - {""}
 
 
+def _check_visible(protocol: Protocol, endpoint: str) -> None:
+    unseen = [c for c in endpoint if unicodedata.category(c) in _UNSEEN_CATEGORIES]
+    if not unseen:
+        return
+    if protocol in (Protocol.HTTP, Protocol.HTTPS):
+        # In a URL such a character is written percent-encoded; anywhere else it has no
+        # place at all.
+        fixed = "".join(quote(c, safe="") if c in unseen else c for c in endpoint)
+    else:
+        fixed = "".join(c for c in endpoint if c not in unseen)
+    raise _refuse(
+        f"the endpoint contains the invisible character U+{ord(unseen[0]):04X}",
+        suggestion=fixed or None,
+    )
+
+
 def _check_endpoint(protocol: Protocol, endpoint: str, settings: Settings) -> None:
+    _check_visible(protocol, endpoint)
     if protocol in (Protocol.HTTP, Protocol.HTTPS):
         _check_url(protocol, endpoint, settings)
     elif protocol == Protocol.EMAIL:

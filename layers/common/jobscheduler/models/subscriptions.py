@@ -67,7 +67,10 @@ class SubscriptionFilter(BaseModel):
     schedule_ids: list[Annotated[str, Field(pattern=SCHEDULE_ID_PATTERN)]] | None = Field(
         default=None, min_length=1, max_length=MAX_SCHEDULE_IDS
     )
-    statuses: list[str] | None = Field(
+    # The enum is declared for the OpenAPI document; the validator below gives the error.
+    statuses: (
+        list[Annotated[str, Field(json_schema_extra={"enum": list(EVENT_STATUSES)})]] | None
+    ) = Field(
         default=None,
         min_length=1,
         description="Values of the status attribute: " + ", ".join(EVENT_STATUSES),
