@@ -1,5 +1,6 @@
 """`jobsched subscriptions create|list|get|delete`: the caller's event subscriptions
-(POST/GET/DELETE /subscriptions). Registered on the main app by jobsched.main."""
+(POST/GET/DELETE /subscriptions). Registered on the main app by jobsched.main;
+the connection options are the main app's."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import typer
 from rich.table import Table
 
 from jobsched import output
+from jobsched.app import api_client
 from jobsched.output import OutputFormat
 
 app = typer.Typer(
@@ -21,12 +23,6 @@ OutputOpt = Annotated[
     typer.Option("--output", "-o", envvar="JOBSCHED_OUTPUT", help="table (default), json or yaml"),
 ]
 SubscriptionIdArg = Annotated[str, typer.Argument(help="Subscription id (sub_...)")]
-
-
-def _client(ctx: typer.Context) -> Any:
-    from jobsched.main import _client as client  # the parent's connection options
-
-    return client(ctx)
 
 
 def _table(items: list[dict[str, Any]]) -> Table:
@@ -80,13 +76,13 @@ def create(
     body: dict[str, Any] = {"protocol": protocol, "endpoint": endpoint}
     if wanted:
         body["filter"] = wanted
-    _show(_client(ctx).request("POST", "/subscriptions", body=body), out_format)
+    _show(api_client(ctx).request("POST", "/subscriptions", body=body), out_format)
 
 
 @app.command("list")
 def list_subscriptions(ctx: typer.Context, out_format: OutputOpt = OutputFormat.TABLE) -> None:
     """Your subscriptions (every page)."""
-    items = _client(ctx).all_items("/subscriptions", {})
+    items = api_client(ctx).all_items("/subscriptions", {})
     if out_format != OutputFormat.TABLE:
         output.machine({"items": items, "next_cursor": None}, out_format)
         return
@@ -100,7 +96,7 @@ def get(
     out_format: OutputOpt = OutputFormat.TABLE,
 ) -> None:
     """One subscription, its status as SNS reports it now."""
-    _show(_client(ctx).request("GET", f"/subscriptions/{subscription_id}"), out_format)
+    _show(api_client(ctx).request("GET", f"/subscriptions/{subscription_id}"), out_format)
 
 
 @app.command()
@@ -110,7 +106,7 @@ def delete(
     out_format: OutputOpt = OutputFormat.TABLE,
 ) -> None:
     """Unsubscribe (deliveries stop at once)."""
-    _client(ctx).request("DELETE", f"/subscriptions/{subscription_id}")
+    api_client(ctx).request("DELETE", f"/subscriptions/{subscription_id}")
     if out_format != OutputFormat.TABLE:
         output.machine({"deleted": subscription_id}, out_format)
         return

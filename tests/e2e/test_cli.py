@@ -27,7 +27,7 @@ pytestmark = pytest.mark.e2e
 JOBSCHED = Path(sys.executable).parent / "jobsched"
 EXAMPLE = ROOT / "examples" / "schedules.yaml"
 
-# Exit codes (cli/jobsched/main.py ExitCode, docs/cli.md).
+# Exit codes (cli/jobsched/app.py ExitCode, docs/cli.md).
 OK, ERROR, USAGE, INVALID_FILE, RUN_FAILED, CHANGES, ABORTED = 0, 1, 2, 3, 4, 6, 7
 
 

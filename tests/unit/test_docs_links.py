@@ -10,6 +10,7 @@ skipped.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 from collections import Counter
@@ -264,3 +265,60 @@ def test_slugs_follow_github() -> None:
         "create-post-schedules---201--location"
     )
     assert anchors_of("# A\n## A\n```\n# not a heading\n```\n") == {"a", "a-1"}
+
+
+# A source path named in prose: `dal/runs.py`, `functions/api/routes/answers.py`,
+# `template.yaml`. Relative to the repository, or to the package (`dal/...`) and the
+# function and CLI folders the pages name files from.
+SOURCE_PATH = re.compile(r"`((?:[\w.-]+/)*[\w.-]+\.(?:py|yaml|yml|json|toml|md|js|css|html))`")
+PATH_ROOTS = (
+    "",
+    "layers/common/jobscheduler/",
+    "layers/common/",
+    "functions/",
+    "functions/api/",
+    "functions/api/routes/",
+    "cli/",
+    "cli/jobsched/",
+    "tests/",
+    "bench/",
+    "local/",
+)
+
+
+def _third_party(path: str) -> bool:
+    """A file of an installed library (`moto/dynamodb/models/table.py`)."""
+    spec = importlib.util.find_spec(path.split("/", 1)[0])
+    return spec is not None and "site-packages" in Path(spec.origin or "").parts
+
+
+def _missing_source_paths(text: str) -> list[str]:
+    missing = []
+    for match in SOURCE_PATH.finditer(text):
+        path = match.group(1)
+        # Examples a reader creates (`schedules.yaml`, `samconfig.toml` exist, but
+        # `my-schedules.yaml` need not): only paths with a folder, or known top-level files.
+        if "/" not in path and not (ROOT / path).exists():
+            continue
+        if not any((ROOT / f"{prefix}{path}").exists() for prefix in PATH_ROOTS) and not (
+            _third_party(path)
+        ):
+            missing.append(path)
+    return missing
+
+
+def test_every_source_path_the_manual_names_exists() -> None:
+    """Module splits must carry the manual along: a page naming `logic/schedules.py`
+    after it became a package is stale."""
+    stale = {
+        str(file.relative_to(ROOT)): missing
+        for file in markdown_files()
+        if (missing := _missing_source_paths(file.read_text(encoding="utf-8")))
+    }
+    assert stale == {}
+
+
+def test_the_source_path_check_catches_a_stale_name() -> None:
+    assert _missing_source_paths("see `logic/no_such_module.py` and `dal/runs.py`") == [
+        "logic/no_such_module.py"
+    ]

@@ -6,6 +6,8 @@
 - dal/ and gateways/ never reach up into logic/.
 - the Lambda handlers and the API's routes only wire: they call logic, never an adapter.
 - one helper reads botocore's error shape: jobscheduler/aws.py.
+- the schedule use cases (logic/schedules/) keep one module per operation: an operation
+  imports the shared modules (common, idempotency), never another operation.
 """
 
 from __future__ import annotations
@@ -168,6 +170,35 @@ def test_logic_does_not_catch_botocore_by_name() -> None:
     assert not found, found
 
 
+# One module per operation; what two of them need lives in a shared module.
+USE_CASES = PACKAGE / "logic" / "schedules"
+SHARED_USE_CASE_MODULES = ("common", "idempotency")
+
+
+def _operation_modules() -> list[Path]:
+    return sorted(
+        path
+        for path in USE_CASES.glob("*.py")
+        if path.stem not in ("__init__", *SHARED_USE_CASE_MODULES)
+    )
+
+
+def test_schedule_operations_do_not_import_each_other() -> None:
+    operations = _operation_modules()
+    names = {f"jobscheduler.logic.schedules.{path.stem}" for path in operations}
+    assert {"creation", "updates", "transitions", "deletion"} <= {p.stem for p in operations}
+    found = [
+        violation
+        for path in operations
+        for violation in violations(
+            path.read_text(),
+            _module_name(path),
+            tuple(sorted(names - {_module_name(path)})),
+        )
+    ]
+    assert not found, f"an operation imports another one (move the shared part): {found}"
+
+
 # --- the checker itself can fail ------------------------------------------------------
 
 
@@ -185,6 +216,12 @@ def test_logic_does_not_catch_botocore_by_name() -> None:
             "jobscheduler.dal.x",
             ("jobscheduler.logic",),
             "logic",
+        ),
+        (
+            "from jobscheduler.logic.schedules import updates\n",
+            "jobscheduler.logic.schedules.transitions",
+            ("jobscheduler.logic.schedules.updates",),
+            "updates",
         ),
     ],
 )

@@ -1,6 +1,10 @@
-"""What every route needs from the request besides its validated parameters."""
+"""What every route needs besides its validated parameters: the caller's tenant, the
+Location of what it names, and the OpenAPI answers it documents."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
@@ -8,9 +12,12 @@ from pydantic import BaseModel
 
 from jobscheduler.errors import describe_status
 from jobscheduler.models.api import ErrorBody
+from jobscheduler.models.pagination import Page
 from jobscheduler.observability import logger
 from jobscheduler.settings import get_settings
 from routes.tenancy import tenant_from_request_context
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def current_tenant(router: Router) -> str:
@@ -46,3 +53,36 @@ def responses(
             "content": {"application/json": {"model": ErrorBody}},
         }
     return result
+
+
+def read_one(
+    router: Router, path: str, summary: str, model: type[BaseModel], tags: list[str]
+) -> Callable[[Handler], Handler]:
+    """GET of one of the caller's resources: it, or 404 (another tenant's is unknown too)."""
+    return router.get(
+        path,
+        summary=summary,
+        tags=tags,
+        responses=responses(200, model, f"The {model.__name__.lower()}", 401, 404, 503),
+    )
+
+
+def read_page(
+    router: Router,
+    path: str,
+    summary: str,
+    page: type[Page[Any]],
+    tags: list[str],
+    *errors: int,
+    description: str | None = None,
+) -> Callable[[Handler], Handler]:
+    """GET of a page of the caller's resources (400: a bad filter or cursor), plus the
+    route's own ``errors``."""
+    items = page.__name__.removesuffix("Page").lower() + "s"
+    return router.get(
+        path,
+        summary=summary,
+        description=description,
+        tags=tags,
+        responses=responses(200, page, f"A page of {items}", 400, 401, *errors, 503),
+    )

@@ -17,7 +17,8 @@ from jobscheduler.models.api import (
     TenantExecutionListQuery,
 )
 from jobscheduler.models.executions import Execution
-from routes.context import current_tenant, responses
+from routes.answers import page_of
+from routes.context import current_tenant, read_one, read_page, responses
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves __init__ unannotated
 
@@ -25,37 +26,41 @@ TAGS = ["executions"]
 ScheduleId = Annotated[str, Path(description="Schedule id")]
 
 
-@router.get(
+@read_page(
+    router,
     "/executions",
-    summary="List the caller's executions across all schedules, newest first",
+    "List the caller's executions across all schedules, newest first",
+    ExecutionPage,
+    TAGS,
+    404,  # an unknown schedule_id
     description="Served by a query on an index of the tenant's executions by time. "
     "`schedule_id` narrows it to one schedule (a deleted one included, for its retention).",
-    tags=TAGS,
-    responses=responses(200, ExecutionPage, "A page of executions", 400, 401, 404, 503),
 )
 def list_tenant_executions(query: Annotated[TenantExecutionListQuery, Query()]) -> ExecutionPage:
-    page = logic.list_tenant_executions(current_tenant(router), query)
-    return ExecutionPage(items=page.items, next_cursor=page.next_cursor)
+    return page_of(ExecutionPage, logic.list_tenant_executions(current_tenant(router), query))
 
 
-@router.get(
+@read_page(
+    router,
     "/schedules/<schedule_id>/executions",
-    summary="List a schedule's executions, newest first",
-    tags=TAGS,
-    responses=responses(200, ExecutionPage, "A page of executions", 400, 401, 404, 503),
+    "List a schedule's executions, newest first",
+    ExecutionPage,
+    TAGS,
+    404,  # an unknown schedule
 )
 def list_executions(
     schedule_id: ScheduleId, query: Annotated[ExecutionListQuery, Query()]
 ) -> ExecutionPage:
     page = logic.list_executions(current_tenant(router), schedule_id, query)
-    return ExecutionPage(items=page.items, next_cursor=page.next_cursor)
+    return page_of(ExecutionPage, page)
 
 
-@router.get(
+@read_one(
+    router,
     "/schedules/<schedule_id>/executions/<execution_id>",
-    summary="Get one execution",
-    tags=TAGS,
-    responses=responses(200, Execution, "The execution", 401, 404, 503),
+    "Get one execution",
+    Execution,
+    TAGS,
 )
 def get_execution(
     schedule_id: ScheduleId,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import content_types
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from jobscheduler.logic import backfill as backfills
 from jobscheduler.logic import replay
-from routes.context import current_tenant, location, responses
+from routes.answers import accepted
+from routes.context import current_tenant, responses
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves __init__ unannotated
 
@@ -32,17 +32,8 @@ ExecutionId = Annotated[str, Path(max_length=128, description="Execution id")]
 def retry_execution(
     schedule_id: ScheduleId, execution_id: ExecutionId
 ) -> Response[replay.RetryResponse]:
-    accepted = replay.retry(current_tenant(router), schedule_id, execution_id)
-    return Response(
-        status_code=HTTPStatus.ACCEPTED,
-        content_type=content_types.APPLICATION_JSON,
-        body=accepted,
-        headers={
-            "Location": location(
-                router, f"/schedules/{schedule_id}/executions/{accepted.execution_id}"
-            )
-        },
-    )
+    queued = replay.retry(current_tenant(router), schedule_id, execution_id)
+    return accepted(router, queued, f"/schedules/{schedule_id}/executions/{queued.execution_id}")
 
 
 @router.post(
@@ -60,9 +51,4 @@ def retry_execution(
 def backfill_schedule(
     schedule_id: ScheduleId, body: Annotated[backfills.BackfillRequest, Body()]
 ) -> Response[backfills.BackfillResponse]:
-    accepted = backfills.backfill(current_tenant(router), schedule_id, body)
-    return Response(
-        status_code=HTTPStatus.ACCEPTED,
-        content_type=content_types.APPLICATION_JSON,
-        body=accepted,
-    )
+    return accepted(router, backfills.backfill(current_tenant(router), schedule_id, body))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import content_types
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
@@ -13,7 +12,8 @@ from jobscheduler.logic import schedules as logic
 from jobscheduler.models.api import RunResponse, ScheduleListQuery, SchedulePage
 from jobscheduler.models.ids import SCHEDULE_ID_PATTERN
 from jobscheduler.models.schedules import PauseRequest, Schedule, ScheduleCreate, ScheduleUpdate
-from routes.context import current_tenant, location, responses
+from routes.answers import accepted, created, page_of
+from routes.context import current_tenant, read_one, read_page, responses
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves __init__ unannotated
 
@@ -62,34 +62,16 @@ def create_schedule(
     body: Annotated[ScheduleCreate, Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[Schedule]:
     outcome = logic.create(current_tenant(router), body, idempotency_key=idempotency_key)
-    headers = {"Location": location(router, f"/schedules/{outcome.schedule.id}")}
-    if outcome.replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return Response(
-        status_code=HTTPStatus.CREATED,
-        content_type=content_types.APPLICATION_JSON,
-        body=outcome.schedule,
-        headers=headers,
-    )
+    path = f"/schedules/{outcome.schedule.id}"
+    return created(router, outcome.schedule, path, replayed=outcome.replayed)
 
 
-@router.get(
-    "/schedules",
-    summary="List schedules (sorted by name)",
-    tags=TAGS,
-    responses=responses(200, SchedulePage, "A page of schedules", 400, 401, 503),
-)
+@read_page(router, "/schedules", "List schedules (sorted by name)", SchedulePage, TAGS)
 def list_schedules(query: Annotated[ScheduleListQuery, Query()]) -> SchedulePage:
-    page = logic.list_schedules(current_tenant(router), query)
-    return SchedulePage(items=page.items, next_cursor=page.next_cursor)
+    return page_of(SchedulePage, logic.list_schedules(current_tenant(router), query))
 
 
-@router.get(
-    "/schedules/<schedule_id>",
-    summary="Get a schedule",
-    tags=TAGS,
-    responses=responses(200, Schedule, "The schedule", 401, 404, 503),
-)
+@read_one(router, "/schedules/<schedule_id>", "Get a schedule", Schedule, TAGS)
 def get_schedule(schedule_id: ScheduleId) -> Schedule:
     return logic.get(current_tenant(router), schedule_id)
 
@@ -142,17 +124,8 @@ def resume_schedule(schedule_id: ScheduleId, if_match: IfMatch = None) -> Schedu
     responses=responses(202, RunResponse, "The run is queued", 401, 404, 409, 503),
 )
 def run_schedule(schedule_id: ScheduleId) -> Response[RunResponse]:
-    accepted = logic.run_now(current_tenant(router), schedule_id)
-    return Response(
-        status_code=HTTPStatus.ACCEPTED,
-        content_type=content_types.APPLICATION_JSON,
-        body=accepted,
-        headers={
-            "Location": location(
-                router, f"/schedules/{schedule_id}/executions/{accepted.execution_id}"
-            )
-        },
-    )
+    queued = logic.run_now(current_tenant(router), schedule_id)
+    return accepted(router, queued, f"/schedules/{schedule_id}/executions/{queued.execution_id}")
 
 
 @router.delete(

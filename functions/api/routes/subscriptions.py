@@ -5,7 +5,6 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import content_types
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
@@ -17,7 +16,8 @@ from jobscheduler.models.subscriptions import (
     SubscriptionListQuery,
     SubscriptionPage,
 )
-from routes.context import current_tenant, location, responses
+from routes.answers import created, page_of
+from routes.context import current_tenant, read_one, read_page, responses
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves __init__ unannotated
 
@@ -42,31 +42,21 @@ SubscriptionId = Annotated[
     ),
 )
 def create_subscription(body: Annotated[SubscriptionCreate, Body()]) -> Response[Subscription]:
-    created = logic.create(current_tenant(router), body)
-    return Response(
-        status_code=HTTPStatus.CREATED,
-        content_type=content_types.APPLICATION_JSON,
-        body=created,
-        headers={"Location": location(router, f"/subscriptions/{created.id}")},
-    )
+    subscription = logic.create(current_tenant(router), body)
+    return created(router, subscription, f"/subscriptions/{subscription.id}")
 
 
-@router.get(
-    "/subscriptions",
-    summary="List the caller's subscriptions",
-    tags=TAGS,
-    responses=responses(200, SubscriptionPage, "A page of subscriptions", 400, 401, 503),
-)
+@read_page(router, "/subscriptions", "List the caller's subscriptions", SubscriptionPage, TAGS)
 def list_subscriptions(query: Annotated[SubscriptionListQuery, Query()]) -> SubscriptionPage:
-    page = logic.list_subscriptions(current_tenant(router), query)
-    return SubscriptionPage(items=page.items, next_cursor=page.next_cursor)
+    return page_of(SubscriptionPage, logic.list_subscriptions(current_tenant(router), query))
 
 
-@router.get(
+@read_one(
+    router,
     "/subscriptions/<subscription_id>",
-    summary="Get a subscription (its status as SNS reports it now)",
-    tags=TAGS,
-    responses=responses(200, Subscription, "The subscription", 401, 404, 503),
+    "Get a subscription (its status as SNS reports it now)",
+    Subscription,
+    TAGS,
 )
 def get_subscription(subscription_id: SubscriptionId) -> Subscription:
     return logic.get(current_tenant(router), subscription_id)

@@ -347,7 +347,7 @@ def test_unexpected_errors_are_500_in_the_error_shape(
 def test_delete_with_stale_if_match_and_resume_of_an_expired_one_off(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from jobscheduler.logic import schedules as logic
+    from jobscheduler.logic.schedules import common
 
     when = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
     sid = api.create(schedule=when.strftime("%Y-%m-%dT%H:%M:%S"), timezone="UTC")["id"]
@@ -357,7 +357,7 @@ def test_delete_with_stale_if_match_and_resume_of_an_expired_one_off(
     stale = api.request("delete", path=f"/schedules/{sid}", headers={"if-match": '"1"'})
     _assert_error(stale, 409, "version_conflict")
 
-    monkeypatch.setattr(logic, "now_utc", lambda: when + timedelta(days=1))
+    monkeypatch.setattr(common, "now_utc", lambda: when + timedelta(days=1))
     expired = api.request("resume", path=f"/schedules/{sid}/resume")
     _assert_error(expired, 409, "schedule_expired")
     assert _state() == before

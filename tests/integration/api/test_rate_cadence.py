@@ -21,9 +21,9 @@ T0 = (datetime.now(UTC) + timedelta(days=1)).replace(second=27, microsecond=0)
 
 
 def _clock(monkeypatch: pytest.MonkeyPatch, when: datetime) -> None:
-    from jobscheduler.logic import schedules as logic
+    from jobscheduler.logic.schedules import common
 
-    monkeypatch.setattr(logic, "now_utc", lambda: when)
+    monkeypatch.setattr(common, "now_utc", lambda: when)
 
 
 def _entry(sid: str) -> dict[str, Any]:

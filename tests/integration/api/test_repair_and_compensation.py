@@ -80,7 +80,8 @@ def _stuck_pending(api: Api, inject: Any) -> str:
 def test_resume_repairs_a_stuck_pending_schedule(
     api: Api, inject: Any, monkeypatch: pytest.MonkeyPatch, sns_events: EventQueue
 ) -> None:
-    from jobscheduler.logic import schedules as logic
+    from jobscheduler.logic import pending
+    from jobscheduler.logic.schedules import common
 
     sid = _stuck_pending(api, inject)
     sns_events.read()
@@ -92,8 +93,8 @@ def test_resume_repairs_a_stuck_pending_schedule(
     assert "resume" in young.json["error"]["message"]
     assert schedule_item(sid)["status"] == "PENDING"  # type: ignore[index]
 
-    later = datetime.now(UTC) + logic.PENDING_REPAIR_AFTER + timedelta(seconds=1)
-    monkeypatch.setattr(logic, "now_utc", lambda: later)
+    later = datetime.now(UTC) + pending.PENDING_ABANDONED_AFTER + timedelta(seconds=1)
+    monkeypatch.setattr(common, "now_utc", lambda: later)
     repaired = api.request("resume", path=f"/schedules/{sid}/resume")
 
     assert repaired.status == 200, repaired.text

@@ -206,3 +206,105 @@ def test_api_event_is_a_payload_v2_event_with_the_tenant_claim() -> None:
     assert event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] == "t-1"
     assert event["rawQueryString"] == "limit=50"
     assert json.loads(event["body"]) == {"a": 1}
+
+
+def _projection_table() -> str:
+    """A table with one index of each projection, all keyed on (IK, IS)."""
+    name = "projections"
+    client = boto3.client("dynamodb")
+    attributes = ["PK", "SK", "AK", "AS", "KK", "KS", "NK", "NS"]
+    indexes: list[Any] = [
+        {
+            "IndexName": index,
+            "KeySchema": [
+                {"AttributeName": f"{prefix}K", "KeyType": "HASH"},
+                {"AttributeName": f"{prefix}S", "KeyType": "RANGE"},
+            ],
+            "Projection": projection,
+        }
+        for index, prefix, projection in (
+            ("ALL", "A", {"ProjectionType": "ALL"}),
+            ("KEYS", "K", {"ProjectionType": "KEYS_ONLY"}),
+            ("NARROW", "N", {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["status"]}),
+        )
+    ]
+    client.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attributes],
+        KeySchema=[
+            {"AttributeName": "PK", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=indexes,
+    )
+    return name
+
+
+def _in_every_index(**extra: str) -> dict[str, Any]:
+    keys = {f"{p}{k}": f"{p}-{k}" for p in "AKN" for k in "KS"}
+    return to_typed({"PK": "p", "SK": "s", **keys, **extra})
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # An attribute no narrow index holds: only the ALL index is written.
+        ({"counter": "2"}, {"ALL": 1}),
+        # A projected attribute: the ALL and the INCLUDE index.
+        ({"status": "PAUSED"}, {"ALL": 1, "NARROW": 1}),
+        # An index's sort key: a delete and a put there, a plain update in ALL.
+        ({"KS": "K-moved"}, {"ALL": 1, "KEYS": 2}),
+    ],
+)
+def test_index_writes_follow_each_projection(
+    aws: Any, change: dict[str, str], expected: dict[str, int]
+) -> None:
+    name = _projection_table()
+    before = _in_every_index(status="ACTIVE", counter="1")
+    after = {**before, **to_typed(change)}
+    assert common.index_write_units_by_index(name, before, after) == expected
+    assert common.index_write_units(name, before, after) == sum(expected.values())
+
+
+def test_index_entries_are_sized_by_what_the_index_stores(aws: Any) -> None:
+    name = _projection_table()
+    big = "x" * 1500
+    # A new item enters every index; only the ALL entry carries the 1.5 KB attribute.
+    item = _in_every_index(status="ACTIVE", blob=big)
+    assert common.index_write_units_by_index(name, None, item) == {
+        "ALL": 2,
+        "KEYS": 1,
+        "NARROW": 1,
+    }
+    # Leaving a sparse index (its key removed) costs one delete there.
+    left = {k: v for k, v in item.items() if k != "NS"}
+    assert common.index_write_units_by_index(name, item, left) == {"ALL": 2, "NARROW": 1}
+    assert common.index_write_units_by_index(name, item, item) == {}
+
+
+def test_call_counter_reports_index_writes_per_index(aws: Any) -> None:
+    name = _projection_table()
+    table = boto3.resource("dynamodb").Table(name)
+    table.put_item(Item={"PK": "p", "SK": "s", "KK": "k", "KS": "1", "NK": "n", "NS": "1"})
+    with CallCounter() as counter:
+        table.update_item(
+            Key={"PK": "p", "SK": "s"},
+            UpdateExpression="SET KS = :two, unindexed = :x",
+            ExpressionAttributeValues={":two": "2", ":x": "x"},
+        )
+    summary = classify(counter.calls, lifecycle_topic_arn="")
+    assert dict(summary.index_units_by_name) == {"KEYS": 2}
+    assert summary.ddb_index_write_units == 2
+
+
+def test_batch_get_rounds_each_item_up_to_4_kb(aws: Any) -> None:
+    table = boto3.resource("dynamodb").Table(_table_name(aws))
+    for i in range(3):
+        table.put_item(Item={"PK": "b", "SK": str(i), "data": "x" * 100})
+    keys = [{"PK": "b", "SK": str(i)} for i in range(3)]
+    with CallCounter() as counter:
+        table.meta.client.batch_get_item(RequestItems={_table_name(aws): {"Keys": keys}})
+        table.query(KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": "b"})
+    # Three small items: 3 x 0.5 apiece in a batch, 0.5 in all for a Query.
+    assert [c.read_units for c in counter.calls] == [1.5, 0.5]

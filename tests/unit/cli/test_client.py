@@ -11,7 +11,7 @@ import typer
 
 from jobsched import config
 from jobsched.client import ApiError, Client, Connection
-from jobsched.main import _moment
+from jobsched.executions import _moment
 
 
 def test_api_errors_keep_code_message_and_suggestion() -> None:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from jobscheduler.dal import keys
 from jobscheduler.errors import ValidationFailed
-from jobscheduler.models.schedules import Schedule, ScheduleStatus, empty_key_path
+from jobscheduler.models.schedules import RetryPolicy, Schedule, ScheduleStatus, empty_key_path
 
 
 def to_dynamo(model: BaseModel) -> dict[str, Any]:
@@ -34,11 +34,22 @@ def from_dynamo(value: Any) -> Any:
 
 
 _SCHEDULE_KEY_ATTRS = (keys.PK, keys.SK, keys.GSI1PK, keys.GSI1SK)
+# Fields left out of the item while they hold their default (the model restores it on
+# read; an update that sets one back to it REMOVEs the attribute). Every run writes the
+# schedule item twice, billed per started KB of the larger of its old and new size, so
+# ~180 bytes of defaults can double what a run costs (docs/benchmarks.md).
+_EMPTY_BY_DEFAULT = ("exclude", "exclusions", "tags")
+_DEFAULT_RETRY = to_dynamo(RetryPolicy())
 
 
 def schedule_to_item(schedule: Schedule) -> dict[str, Any]:
     """The full item of a schedule: its fields, the tenant, and the table/index keys."""
     item = to_dynamo(schedule)
+    for name in _EMPTY_BY_DEFAULT:
+        if not item.get(name):
+            item.pop(name, None)
+    if item.get("retry") == _DEFAULT_RETRY:
+        del item["retry"]
     # DynamoDB refuses a map with an empty key (moto stores it, and then cannot read the
     # item back): the models refuse them, and no write path may get one past this point.
     where = empty_key_path(item, "schedule")

@@ -1,7 +1,7 @@
 """Execution records (the history of a schedule's runs).
 
 Item: PK=TENANT#t#SCHEDULE#id, SK=EXEC#{execution_id}, GSI2PK/GSI2SK (the tenant-wide
-history; see dal/keys.py), the fields of ``models.executions.Execution``, ``tenant``,
+history; see dal/keys.py; the index projects ``status`` only, for its filter), the fields of ``models.executions.Execution``, ``tenant``,
 ``expires_at`` (TTL, epoch seconds) and, while a RUNNING record is the run's lock,
 ``lease_until`` (epoch milliseconds). How the executor claims and finishes runs (and
 when a record is written) is in dal/runs.py.
@@ -17,7 +17,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from jobscheduler.aws import error_code, table, unavailable
-from jobscheduler.dal import codec, keys
+from jobscheduler.dal import batch_read, codec, keys
 from jobscheduler.models.executions import Execution, ExecutionStatus
 from jobscheduler.settings import get_settings
 
@@ -124,12 +124,28 @@ def list_executions(
         start = response.get("LastEvaluatedKey")
         if start is None or len(items) >= limit:
             break
-    executions = [execution_from_item(item) for item in items]
+    if schedule_id is None:
+        executions = _full_records(items, status)
+    else:
+        executions = [execution_from_item(item) for item in items]
     if start is not None and items:
         # Resume after the last item returned (the same as LastEvaluatedKey when no filter
         # dropped anything; always a valid ExclusiveStartKey).
         start = {name: items[-1][name] for name in key_names}
     return executions, start
+
+
+def _full_records(entries: list[dict[str, Any]], status: ExecutionStatus | None) -> list[Execution]:
+    """The records behind GSI2's entries (the index holds keys and status only, so a
+    run's writes of its record cost at most one index write): one BatchGetItem, in the
+    index's order. A record whose status changed since the index was read is left out
+    of a status-filtered page, as the index would have left it out a moment later."""
+    full = batch_read.items_in_order(entries, action="read executions")
+    return [
+        execution_from_item(item)
+        for item in full
+        if status is None or item.get("status") == status.value
+    ]
 
 
 def delete_executions(tenant: str, schedule_id: str) -> int:

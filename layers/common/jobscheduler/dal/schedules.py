@@ -8,6 +8,7 @@ conditional on ``version`` and incrementing it, so the executor's own attributes
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -15,7 +16,7 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from jobscheduler.aws import AWS_ERRORS, cancellation_codes, error_code, table
-from jobscheduler.dal import keys, reconcile_index
+from jobscheduler.dal import batch_read, keys, reconcile_index
 from jobscheduler.dal.codec import schedule_from_item, schedule_to_item
 from jobscheduler.dal.cursor import decode_cursor, encode_cursor
 from jobscheduler.dal.failures import unavailable
@@ -328,6 +329,91 @@ def quota_used(tenant: str) -> int:
     return int(item.get(QUOTA_ATTRIBUTE, 0)) if item else 0
 
 
+@dataclass(frozen=True)
+class _ListQuery:
+    """GSI1's key condition and filters for one list request."""
+
+    partition: str
+    name_prefix: str | None
+    status: ScheduleStatus | None
+    task_type: str | None
+    tag: tuple[str, str] | None
+
+    def request(self) -> dict[str, Any]:
+        names = {"#pk": keys.GSI1PK}
+        values: dict[str, Any] = {":pk": self.partition}
+        key_condition = "#pk = :pk"
+        if self.name_prefix:
+            names["#sk"] = keys.GSI1SK
+            values[":prefix"] = self.name_prefix
+            key_condition += " AND begins_with(#sk, :prefix)"
+        filters: list[str] = []
+        if self.status is not None:
+            names["#status"] = "status"
+            values[":status"] = self.status.value
+            filters.append("#status = :status")
+        if self.task_type is not None:
+            names.update({"#task": "task", "#type": "type"})
+            values[":task_type"] = self.task_type
+            filters.append("#task.#type = :task_type")
+        if self.tag is not None:
+            # Placeholders, not Attr(): tag keys may contain dots.
+            names.update({"#tags": "tags", "#tag_key": self.tag[0]})
+            values[":tag_value"] = self.tag[1]
+            filters.append("#tags.#tag_key = :tag_value")
+        request: dict[str, Any] = {
+            "IndexName": keys.GSI1,
+            "KeyConditionExpression": key_condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+        if filters:
+            request["FilterExpression"] = " AND ".join(filters)
+        return request
+
+    def still_matches(self, raw: dict[str, Any]) -> bool:
+        """The full item (read after the index) still belongs to this list: a write
+        between the Query and the read may have moved it (deleted, renamed, paused)."""
+        task = raw.get("task")
+        tags = raw.get("tags")
+        return (
+            raw.get(keys.GSI1PK) == self.partition
+            and str(raw.get(keys.GSI1SK, "")).startswith(self.name_prefix or "")
+            and (self.status is None or raw.get("status") == self.status.value)
+            and (
+                self.task_type is None
+                or (isinstance(task, dict) and task.get("type") == self.task_type)
+            )
+            and (
+                self.tag is None
+                or (isinstance(tags, dict) and tags.get(self.tag[0]) == self.tag[1])
+            )
+        )
+
+
+def _index_keys(
+    query: _ListQuery, start_key: dict[str, Any] | None, limit: int
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Up to ``limit`` entries of GSI1 that pass the filters, and the key to resume
+    after. DynamoDB applies ``Limit`` before filtering, so a filtered list queries again
+    until the page is full, the partition ends or MAX_QUERY_ROUNDS is reached."""
+    base = query.request()
+    found: list[dict[str, Any]] = []
+    last_key: dict[str, Any] | None = None
+    for _ in range(MAX_QUERY_ROUNDS):
+        request = {**base, "Limit": limit - len(found)}
+        if start_key:
+            request["ExclusiveStartKey"] = start_key
+        with unavailable("list schedules"):
+            response = _table().query(**request)
+        found.extend(response.get("Items", []))
+        last_key = response.get("LastEvaluatedKey")
+        if not last_key or len(found) >= limit:
+            break
+        start_key = last_key
+    return found, last_key
+
+
 def list_page(
     tenant: str,
     *,
@@ -339,68 +425,27 @@ def list_page(
     task_type: str | None = None,
     tag: tuple[str, str] | None = None,
 ) -> Page[Schedule]:
-    """One page of a tenant's schedules sorted by name: a Query on GSI1 (never a Scan).
-
-    Filters run server side (FilterExpression); because DynamoDB applies ``Limit`` before
-    filtering, the loop queries again until the page is full, the partition ends or
-    MAX_QUERY_ROUNDS is reached (then a short page comes with a next_cursor).
-    """
-    partition = keys.schedule_gsi1pk(tenant, deleted)
-    names = {"#pk": keys.GSI1PK}
-    values: dict[str, Any] = {":pk": partition}
-    key_condition = "#pk = :pk"
-    if name_prefix:
-        names["#sk"] = keys.GSI1SK
-        values[":prefix"] = name_prefix
-        key_condition += " AND begins_with(#sk, :prefix)"
-    filters: list[str] = []
-    if status is not None:
-        names["#status"] = "status"
-        values[":status"] = status.value
-        filters.append("#status = :status")
-    if task_type is not None:
-        names.update({"#task": "task", "#type": "type"})
-        values[":task_type"] = task_type
-        filters.append("#task.#type = :task_type")
-    if tag is not None:
-        # Placeholders, not Attr(): tag keys may contain dots.
-        names.update({"#tags": "tags", "#tag_key": tag[0]})
-        values[":tag_value"] = tag[1]
-        filters.append("#tags.#tag_key = :tag_value")
+    """One page of a tenant's schedules sorted by name: a Query on GSI1 (never a Scan)
+    for the keys, then one BatchGetItem for the items (GSI1 projects only what the
+    filters need; see dal/batch_read.py). Filters run server side (FilterExpression);
+    a short page comes with a next_cursor when MAX_QUERY_ROUNDS ran out."""
+    query = _ListQuery(keys.schedule_gsi1pk(tenant, deleted), name_prefix, status, task_type, tag)
     start_key = (
         decode_cursor(
             cursor,
             _CURSOR_SCOPE,
-            exact={keys.GSI1PK: partition, keys.PK: keys.tenant_pk(tenant)},
+            exact={keys.GSI1PK: query.partition, keys.PK: keys.tenant_pk(tenant)},
             prefixes={keys.SK: "SCHEDULE#", keys.GSI1SK: name_prefix or ""},
         )
         if cursor
         else None
     )
+    found, last_key = _index_keys(query, start_key, limit)
     items: list[Schedule] = []
-    last_key: dict[str, Any] | None = None
-    for _ in range(MAX_QUERY_ROUNDS):
-        request: dict[str, Any] = {
-            "IndexName": keys.GSI1,
-            "KeyConditionExpression": key_condition,
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
-            "Limit": limit - len(items),
-        }
-        if filters:
-            request["FilterExpression"] = " AND ".join(filters)
-        if start_key:
-            request["ExclusiveStartKey"] = start_key
-        with unavailable("list schedules"):
-            response = _table().query(**request)
-        for raw in response.get("Items", []):
-            schedule = _readable(raw)
-            if schedule is not None:
-                items.append(schedule)
-        last_key = response.get("LastEvaluatedKey")
-        if not last_key or len(items) >= limit:
-            break
-        start_key = last_key
+    for raw in batch_read.items_in_order(found, action="list schedules"):
+        schedule = _readable(raw) if query.still_matches(raw) else None
+        if schedule is not None:
+            items.append(schedule)
     next_cursor = encode_cursor(_CURSOR_SCOPE, last_key) if last_key else None
     return Page[Schedule](items=items, next_cursor=next_cursor)
 

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from jobscheduler.errors import InvalidExclusion
-from jobscheduler.expressions import compile_schedule, next_runs, rate_anchor
+from jobscheduler.expressions import CompiledSchedule, compile_schedule, next_runs, rate_anchor
 from jobscheduler.logic.calendars import effective_exclusions
-from jobscheduler.logic.schedules import now_utc, policy
+from jobscheduler.logic.schedules.common import now_utc, policy
 from jobscheduler.models.api import PreviewRequest, PreviewResponse, SkippedRun
+from jobscheduler.models.calendars import ExclusionRule
+
+
+class _Window(NamedTuple):
+    """Where the listed runs start: ``after`` (exclusive) on the grid of ``anchor``."""
+
+    after: datetime
+    anchor: datetime
 
 
 def preview(body: PreviewRequest, *, now: datetime | None = None) -> PreviewResponse:
@@ -28,49 +37,17 @@ def preview(body: PreviewRequest, *, now: datetime | None = None) -> PreviewResp
         holiday_country=body.holiday_country,
     )
     exclusions = effective_exclusions(body.exclude, compiled.exclude)
-    # The window is inclusive: a run at start_at itself is shown.
-    after = origin - timedelta(microseconds=1) if body.start_at else origin
-    anchor = rate_anchor(body.start_at, created)
-    zone = ZoneInfo(compiled.timezone)
-    skipped: list[SkippedRun] | None = None
+    window = _Window(
+        # The window is inclusive: a run at start_at itself is shown.
+        after=origin - timedelta(microseconds=1) if body.start_at else origin,
+        anchor=rate_anchor(body.start_at, created),
+    )
     if exclusions:
-        # The calendar (and holiday data) is loaded only when there is something to skip.
-        from jobscheduler.expressions.calendar import Calendar, scan
-
-        fires = scan(
-            compiled.expressions,
-            compiled.timezone,
-            Calendar(exclusions, compiled.timezone),
-            after=after,
-            count=body.count,
-            start_at=body.start_at,
-            end_at=body.end_at,
-            anchor=anchor,
-            list_skipped=body.include_skipped,
-        )
-        runs = [fire.at for fire in fires if fire.skipped is None]
-        if not runs and _fires_at_all(compiled.expressions, compiled.timezone, body, after, anchor):
-            # As a create would be: exclusions that leave no run are a mistake.
-            raise InvalidExclusion(
-                f"the exclusions leave schedule {body.schedule!r} no run in the next years"
-            )
-        if body.include_skipped:
-            skipped = [
-                SkippedRun(at=fire.at.astimezone(zone), reason=fire.skipped)
-                for fire in fires
-                if fire.skipped is not None
-            ]
+        runs, skipped = _runs_with_exclusions(body, compiled, exclusions, window)
     else:
-        runs = next_runs(
-            compiled.expressions,
-            compiled.timezone,
-            after=after,
-            count=body.count,
-            start_at=body.start_at,
-            end_at=body.end_at,
-            anchor=anchor,
-        )
+        runs = _runs(body, compiled, window, count=body.count)
         skipped = [] if body.include_skipped else None
+    zone = ZoneInfo(compiled.timezone)
     return PreviewResponse(
         kind=compiled.kind,
         expressions=list(compiled.expressions),
@@ -82,21 +59,54 @@ def preview(body: PreviewRequest, *, now: datetime | None = None) -> PreviewResp
     )
 
 
-def _fires_at_all(
-    expressions: list[str],
-    timezone: str,
+def _runs_with_exclusions(
     body: PreviewRequest,
-    after: datetime,
-    anchor: datetime,
-) -> bool:
-    return bool(
-        next_runs(
-            expressions,
-            timezone,
-            after=after,
-            count=1,
-            start_at=body.start_at,
-            end_at=body.end_at,
-            anchor=anchor,
+    compiled: CompiledSchedule,
+    exclusions: list[ExclusionRule],
+    window: _Window,
+) -> tuple[list[datetime], list[SkippedRun] | None]:
+    """The runs the exclusions leave, and (if asked) the ones they skip."""
+    # The calendar (and holiday data) is loaded only when there is something to skip.
+    from jobscheduler.expressions.calendar import Calendar, scan
+
+    fires = scan(
+        compiled.expressions,
+        compiled.timezone,
+        Calendar(exclusions, compiled.timezone),
+        after=window.after,
+        count=body.count,
+        start_at=body.start_at,
+        end_at=body.end_at,
+        anchor=window.anchor,
+        list_skipped=body.include_skipped,
+    )
+    runs = [fire.at for fire in fires if fire.skipped is None]
+    if not runs and _runs(body, compiled, window, count=1):
+        # As a create would be: exclusions that leave no run are a mistake.
+        raise InvalidExclusion(
+            f"the exclusions leave schedule {body.schedule!r} no run in the next years"
         )
+    if not body.include_skipped:
+        return runs, None
+    zone = ZoneInfo(compiled.timezone)
+    skipped = [
+        SkippedRun(at=fire.at.astimezone(zone), reason=fire.skipped)
+        for fire in fires
+        if fire.skipped is not None
+    ]
+    return runs, skipped
+
+
+def _runs(
+    body: PreviewRequest, compiled: CompiledSchedule, window: _Window, *, count: int
+) -> list[datetime]:
+    """The next ``count`` runs, exclusions left aside."""
+    return next_runs(
+        compiled.expressions,
+        compiled.timezone,
+        after=window.after,
+        count=count,
+        start_at=body.start_at,
+        end_at=body.end_at,
+        anchor=window.anchor,
     )

@@ -5,9 +5,10 @@ A pass reads two sparse indexes (dal/reconcile_index.py), so its cost follows wh
 changed or is due, not the number of schedules:
 
 1. Checks: every API write leaves a check marker; once the settle delay has passed the
-   pass compares the item with its entries and repairs them (a create still PENDING by
-   then is rolled back: its caller was told it failed). The marker is then removed,
-   unless a newer write replaced it.
+   pass compares the item with its entries and repairs them. A create still PENDING
+   once logic/pending.py deems it abandoned is rolled back (its caller was told it
+   failed); a younger one is looked at again when it will be. The marker is then
+   removed, unless a newer write replaced it.
 2. Due runs: ACTIVE schedules whose next_run_at is older than the grace period. If the
    run happened (a record, a claim, a run in flight) next_run_at was merely left
    behind; otherwise the run is missed: ``schedule.missed`` is published, the entries
@@ -30,10 +31,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from jobscheduler.dal import executions as records
 from jobscheduler.dal import reconcile_index as index
-from jobscheduler.dal import schedules as store
 from jobscheduler.errors import DomainError
 from jobscheduler.gateways.scheduler_cleanup import try_publish
-from jobscheduler.logic import entries
+from jobscheduler.logic import pending
 from jobscheduler.logic.reconcile_entries import DriftKind, check_and_repair
 from jobscheduler.logic.timing import next_fire
 from jobscheduler.models.events import EventType, LifecycleEvent
@@ -137,7 +137,7 @@ def _check(found: index.IndexedSchedule, now: datetime, report: PassReport) -> N
     schedule = index.schedule_of(raw)
     try:
         if schedule.status == ScheduleStatus.PENDING:
-            _roll_back(schedule, report)
+            _settle_pending(found, schedule, now, report)
             return
         result = check_and_repair(schedule, schedule.id, now=now)
         if raw.get("apply_entries"):
@@ -156,10 +156,18 @@ def _check(found: index.IndexedSchedule, now: datetime, report: PassReport) -> N
     index.clear_check(found.tenant, found.schedule_id, found.sort_value)
 
 
-def _roll_back(schedule: Schedule, report: PassReport) -> None:
-    """Entries first, then the item (and its quota unit): the order of the API's undo."""
-    entries.delete_all(schedule)
-    store.remove_pending(schedule.tenant, schedule.id)
+def _settle_pending(
+    found: index.IndexedSchedule, schedule: Schedule, now: datetime, report: PassReport
+) -> None:
+    """Roll back an abandoned create, by the API's own undo; a create that may still be
+    running (a settle delay shorter than the API's rule) is looked at again when it
+    cannot. Resume finishes such an item instead: logic/pending.py says why."""
+    if not pending.is_abandoned(schedule, now):
+        index.postpone_check(
+            found.tenant, found.schedule_id, found.sort_value, pending.abandoned_at(schedule)
+        )
+        return
+    pending.roll_back(schedule)
     _count(report, [DriftKind.PENDING_ROLLED_BACK], schedule)
 
 
