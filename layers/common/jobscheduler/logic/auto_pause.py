@@ -73,19 +73,13 @@ def pause(
         }
     )
     try_publish(
-        LifecycleEvent(
-            event_type="schedule.auto_paused",
-            tenant=tenant,
-            schedule_id=schedule.id,
-            status=ScheduleStatus.PAUSED.value,
-            task_type=schedule.task_type,
-            data={
-                "schedule": after.model_dump(mode="json", exclude={"task"}),
-                "note": note,
-                "consecutive_failures": failures,
-                "pause_after_failures": schedule.pause_after_failures,
-                "execution_id": execution_id,
-            },
+        LifecycleEvent.about_schedule(
+            "schedule.auto_paused",
+            after,
+            note=note,
+            consecutive_failures=failures,
+            pause_after_failures=schedule.pause_after_failures,
+            execution_id=execution_id,
         )
     )
     return True

@@ -75,15 +75,7 @@ class PassReport:
 
 def publish(event_type: EventType, schedule: Schedule, **data: Any) -> None:
     """Best effort, like the API's events: the repair has happened either way."""
-    event = LifecycleEvent(
-        event_type=event_type,
-        tenant=schedule.tenant,
-        schedule_id=schedule.id,
-        status=schedule.status.value,
-        task_type=schedule.task_type,
-        # Never the task: its headers may hold credentials.
-        data={"schedule": schedule.model_dump(mode="json", exclude={"task"}), **data},
-    )
+    event = LifecycleEvent.about_schedule(event_type, schedule, **data)
     if not try_publish(event):
         metrics.add_metric(name="LifecycleEventPublishFailed", unit=MetricUnit.Count, value=1)
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from jobscheduler.models.schedules import Schedule
 
 EventType = Literal[
     "schedule.created",
@@ -56,6 +59,22 @@ class LifecycleEvent(BaseModel):
     status: str
     task_type: str
     data: dict[str, Any]
+
+    @classmethod
+    def about_schedule(
+        cls, event_type: EventType, schedule: Schedule, **data: Any
+    ) -> LifecycleEvent:
+        """An event about a schedule, carrying the schedule as it now is, without its
+        task: the task's headers and body may hold credentials, and a subscriber has no
+        need of them."""
+        return cls(
+            event_type=event_type,
+            tenant=schedule.tenant,
+            schedule_id=schedule.id,
+            status=schedule.status.value,
+            task_type=schedule.task_type,
+            data={"schedule": schedule.model_dump(mode="json", exclude={"task"}), **data},
+        )
 
     def cloudevent(self) -> CloudEvent:
         return CloudEvent(

@@ -155,16 +155,7 @@ def never_runs(schedule: Schedule) -> InvalidExpression:
 def publish(event_type: EventType, schedule: Schedule, **data: Any) -> None:
     """Best effort: the write it reports has happened; a failed publish is logged and
     counted, never turned into a failed request (subscribers can re-read the API)."""
-    event = LifecycleEvent(
-        event_type=event_type,
-        tenant=schedule.tenant,
-        schedule_id=schedule.id,
-        status=schedule.status.value,
-        task_type=schedule.task_type,
-        # The task stays out: its headers/body may hold credentials, and subscribers
-        # of a shared topic should not receive them.
-        data={"schedule": schedule.model_dump(mode="json", exclude={"task"}), **data},
-    )
+    event = LifecycleEvent.about_schedule(event_type, schedule, **data)
     try:
         publisher.publish(event)
     except DependencyUnavailable:
