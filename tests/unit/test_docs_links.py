@@ -322,3 +322,22 @@ def test_the_source_path_check_catches_a_stale_name() -> None:
     assert _missing_source_paths("see `logic/no_such_module.py` and `dal/runs.py`") == [
         "logic/no_such_module.py"
     ]
+
+
+def test_every_path_of_the_readme_map_exists() -> None:
+    """The README's "Where things are" block names files and folders; each one exists
+    (an indented `jobscheduler/...` entry lives under layers/common/)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Where things are", 1)[1].split("```", 2)[1]
+    # A line indented 4 or more spaces continues the description above it.
+    named = [
+        line.split()[0]
+        for line in block.splitlines()[1:]
+        if line.strip() and not line.startswith("    ")
+    ]
+    paths = [p for p in named if "/" in p or "." in p]
+    assert len(paths) >= 15, paths
+    missing = [
+        p for p in paths if not (ROOT / p).exists() and not (ROOT / "layers/common" / p).exists()
+    ]
+    assert missing == []
