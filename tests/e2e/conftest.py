@@ -24,8 +24,16 @@ import boto3
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# tests/e2e/loopback_only first: its sitecustomize keeps every launched process off DNS.
 PYTHONPATH = os.pathsep.join(
-    str(ROOT / p) for p in ("layers/common", "functions/api", "functions/executor", ".")
+    str(ROOT / p)
+    for p in (
+        "tests/e2e/loopback_only",
+        "layers/common",
+        "functions/api",
+        "functions/executor",
+        ".",
+    )
 )
 CREDENTIALS = {
     "aws_access_key_id": "local",
