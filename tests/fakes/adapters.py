@@ -697,6 +697,44 @@ class FakeRunLedger:
             return execution_id not in (marks.running_execution, marks.last_finished)
 
 
+class FakeAutoPauseStore:
+    """AutoPauseStore over the fake schedule store's items: the same condition as
+    dal/auto_pause.py (still ACTIVE at the version the run read), checked and written
+    under one lock. ``marked`` stands for the check marker the real write leaves for
+    the reconciler (which then disables the entries)."""
+
+    def __init__(self, schedules: FakeScheduleStore) -> None:
+        self.schedules = schedules
+        self.marked: set[tuple[str, str]] = set()
+        self.faults = Faults("dynamodb")
+        self._lock = threading.Lock()
+
+    def pause_item(
+        self, tenant: str, schedule_id: str, *, version: int, note: str, now: datetime
+    ) -> bool:
+        self.faults.check("pause_item")
+        key = (tenant, schedule_id)
+        with self._lock:
+            current = self.schedules.items.get(key)
+            if (
+                current is None
+                or current.status != ScheduleStatus.ACTIVE
+                or current.version != version
+            ):
+                return False
+            self.schedules.items[key] = current.model_copy(
+                update={
+                    "status": ScheduleStatus.PAUSED,
+                    "pause_note": note,
+                    "next_run_at": None,
+                    "version": version + 1,
+                    "updated_at": now,
+                }
+            )
+            self.marked.add(key)
+        return True
+
+
 @dataclass
 class FakeAdapters:
     schedules: FakeScheduleStore = field(default_factory=FakeScheduleStore)
@@ -705,10 +743,12 @@ class FakeAdapters:
     events: FakeEventPublisher = field(default_factory=FakeEventPublisher)
     executor: FakeExecutorInvoker = field(default_factory=FakeExecutorInvoker)
     runs: FakeRunLedger = field(init=False)
+    pauses: FakeAutoPauseStore = field(init=False)
 
     def __post_init__(self) -> None:
-        # The ledger works on the same items and records the other fakes serve.
+        # The ledger and the pause work on the same items and records the other fakes serve.
         self.runs = FakeRunLedger(self.schedules, self.history)
+        self.pauses = FakeAutoPauseStore(self.schedules)
 
 
 @contextmanager
@@ -722,6 +762,7 @@ def wired_fakes() -> Iterator[FakeAdapters]:
         events=fakes.events,
         executor=fakes.executor,
         runs=fakes.runs,
+        pauses=fakes.pauses,
     ):
         yield fakes
 
@@ -735,3 +776,4 @@ if TYPE_CHECKING:  # mypy checks each fake against its port
     _events: ports.EventPublisher = FakeEventPublisher()
     _executor: ports.ExecutorInvoker = FakeExecutorInvoker()
     _runs: ports.RunLedger = FakeRunLedger(FakeScheduleStore(), FakeExecutionHistory())
+    _pauses: ports.AutoPauseStore = FakeAutoPauseStore(FakeScheduleStore())

@@ -175,6 +175,17 @@ class RunLedger(Protocol):
         """Keep the scheduled path off a backfilled fire; False when it has the fire."""
 
 
+class AutoPauseStore(Protocol):
+    """The executor's one write to pause a schedule that keeps failing."""
+
+    def pause_item(
+        self, tenant: str, schedule_id: str, *, version: int, note: str, now: datetime
+    ) -> bool:
+        """PAUSED (with ``note``, no next run, version + 1) only if the item is still
+        ACTIVE at ``version``; False when a concurrent change won (paused, edited,
+        deleted, gone): the owner's change is never overwritten."""
+
+
 class ExecutorInvoker(Protocol):
     def invoke_async(self, payload: ExecutorPayload) -> None:
         """Queue one run; DependencyUnavailable when it was not queued."""

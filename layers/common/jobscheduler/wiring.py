@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, cast
 
 from jobscheduler.ports import (
+    AutoPauseStore,
     EventPublisher,
     ExecutionHistory,
     ExecutorInvoker,
@@ -29,6 +30,7 @@ class Adapters:
     events: EventPublisher
     executor: ExecutorInvoker
     runs: RunLedger
+    pauses: AutoPauseStore
 
 
 # The real module of each port, imported on its first use: a Lambda loads only the
@@ -41,10 +43,11 @@ REAL_MODULES = {
     "events": "jobscheduler.gateways.publisher",
     "executor": "jobscheduler.gateways.executor_invoke",
     "runs": "jobscheduler.dal.runs",
+    "pauses": "jobscheduler.dal.auto_pause",
 }
 
 if TYPE_CHECKING:  # mypy checks each real module against its port
-    from jobscheduler.dal import history, runs, schedules
+    from jobscheduler.dal import auto_pause, history, runs, schedules
     from jobscheduler.gateways import executor_invoke, publisher, scheduler
 
     _REAL = Adapters(
@@ -54,6 +57,7 @@ if TYPE_CHECKING:  # mypy checks each real module against its port
         events=publisher,
         executor=executor_invoke,
         runs=runs,
+        pauses=auto_pause,
     )
 
 _wired: dict[str, Any] = {}
@@ -108,3 +112,4 @@ scheduler_entries = cast(SchedulerEntries, _LateBound("entries"))
 event_publisher = cast(EventPublisher, _LateBound("events"))
 executor_invoker = cast(ExecutorInvoker, _LateBound("executor"))
 run_ledger = cast(RunLedger, _LateBound("runs"))
+auto_pause_store = cast(AutoPauseStore, _LateBound("pauses"))

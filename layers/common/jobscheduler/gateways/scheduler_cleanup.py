@@ -1,6 +1,6 @@
 """Publishing a lifecycle event without losing the work that raised it (the reconciler's
-and the automatic pause's events; the executor publishes through the EventPublisher
-port, see logic/run_events.py)."""
+events; the executor and its automatic pause publish through the EventPublisher port,
+see logic/run_events.py and logic/auto_pause.py)."""
 
 from __future__ import annotations
 

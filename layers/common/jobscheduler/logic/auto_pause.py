@@ -3,7 +3,8 @@ runs in a row, with a note saying why, and publishes ``schedule.auto_paused``.
 
 The count (``consecutive_failures``) is kept by the executor's finish write: +1 on a
 failed run, 0 on a success; resuming resets it. The pause is the item write of
-dal/auto_pause.py; the reconciler then disables the entries, as for any pause.
+AutoPauseStore port (dal/auto_pause.py); the reconciler then disables the entries, as for
+any pause. The event goes out through the EventPublisher port, as the run's own do.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from jobscheduler.dal import auto_pause
-from jobscheduler.errors import DomainError
-from jobscheduler.gateways.scheduler_cleanup import try_publish
+from jobscheduler.errors import DependencyUnavailable, DomainError
 from jobscheduler.models.events import LifecycleEvent
 from jobscheduler.models.schedules import Schedule, ScheduleStatus
 from jobscheduler.observability import logger, metrics
+from jobscheduler.wiring import auto_pause_store, event_publisher, preload
+
+# Loaded with the executor, as before the port: a small module over the ledger's table.
+preload("pauses")
 
 _MAX_ERROR_IN_NOTE = 200
 
@@ -51,7 +54,7 @@ def pause(
     tries again, the count being still at or above the limit)."""
     note = note_for(failures, last_error)
     try:
-        paused = auto_pause.pause_item(
+        paused = auto_pause_store.pause_item(
             tenant, schedule.id, version=schedule.version, note=note, now=now
         )
     except DomainError:
@@ -72,14 +75,16 @@ def pause(
             "updated_at": now,
         }
     )
-    try_publish(
-        LifecycleEvent.about_schedule(
-            "schedule.auto_paused",
-            after,
-            note=note,
-            consecutive_failures=failures,
-            pause_after_failures=schedule.pause_after_failures,
-            execution_id=execution_id,
-        )
+    event = LifecycleEvent.about_schedule(
+        "schedule.auto_paused",
+        after,
+        note=note,
+        consecutive_failures=failures,
+        pause_after_failures=schedule.pause_after_failures,
+        execution_id=execution_id,
     )
+    try:  # the pause is written: a lost event must not undo or fail it
+        event_publisher.publish(event)
+    except DependencyUnavailable:
+        logger.exception("lifecycle event not published", extra={"event_type": event.event_type})
     return True
