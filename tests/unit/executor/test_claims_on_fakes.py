@@ -7,129 +7,25 @@ rules, so these take milliseconds without trusting a fake blindly."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
 from jobscheduler.errors import DependencyUnavailable
-from jobscheduler.logic import executor
-from jobscheduler.logic.runner import RunContext, TaskOutcome
-from jobscheduler.models.entries import EntrySpec
-from jobscheduler.models.executions import Execution, ExecutionStatus, ExecutorPayload
-from jobscheduler.models.ids import new_schedule_id, scheduled_execution_id
-from jobscheduler.models.schedules import Schedule, ScheduleKind, ScheduleStatus
-from jobscheduler.models.tasks import Task
-from tests.fakes.adapters import FakeAdapters, wired_fakes
-
-TENANT = "tenant-a"
-FIRE = datetime(2030, 1, 7, 8, 0, tzinfo=UTC)
-REMAINING_MS = 60_000
-
-
-class Crash(BaseException):
-    """The container dies mid-run (not an Exception: nothing in the executor catches it)."""
-
-
-@dataclass
-class Task_:
-    """Stands in for run_task: counts runs, succeeds unless told otherwise."""
-
-    runs: int = 0
-    plan: list[str] = field(default_factory=list)  # "ok", "fail", "crash", consumed in order
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def __call__(self, task: Task, ctx: RunContext) -> TaskOutcome:
-        with self.lock:
-            self.runs += 1
-            step = self.plan.pop(0) if self.plan else "ok"
-        if step == "crash":
-            raise Crash
-        if step == "fail":
-            return TaskOutcome(
-                status=ExecutionStatus.FAILED, attempts=1, duration_ms=5, error="HTTP 500"
-            )
-        return TaskOutcome(status=ExecutionStatus.SUCCEEDED, attempts=1, duration_ms=5)
-
-
-@pytest.fixture
-def fakes() -> Iterator[FakeAdapters]:
-    with wired_fakes() as wired:
-        yield wired
-
-
-@pytest.fixture
-def task(monkeypatch: pytest.MonkeyPatch) -> Task_:
-    fake = Task_()
-    monkeypatch.setattr(executor, "run_task", fake)
-    return fake
-
-
-def put(fakes: FakeAdapters, **changes: Any) -> Schedule:
-    schedule = Schedule.model_validate(
-        {
-            "id": new_schedule_id(),
-            "tenant": TENANT,
-            "name": "nightly",
-            "status": ScheduleStatus.ACTIVE,
-            "kind": ScheduleKind.RECURRING,
-            "schedule": "rate(1 hour)",
-            "expressions": ["rate(1 hour)"],
-            "timezone": "UTC",
-            "task": {"type": "http", "url": "https://example.com/hook"},
-            "created_at": FIRE - timedelta(days=1),
-            "updated_at": FIRE - timedelta(days=1),
-            **changes,
-        }
-    )
-    fakes.schedules.items[(TENANT, schedule.id)] = schedule
-    for part in range(len(schedule.expressions)):
-        name = f"{schedule.id}-{part}"
-        fakes.entries.entries[name] = EntrySpec(
-            tenant=TENANT,
-            schedule_id=schedule.id,
-            part=part,
-            name=name,
-            expression=schedule.expressions[part],
-            timezone="UTC",
-            state="ENABLED",
-            one_off=False,
-            flexible_window_minutes=0,
-            max_retries=2,
-            max_event_age_seconds=3600,
-            start_date=None,
-        )
-    return schedule
-
-
-def deliver(
-    schedule: Schedule, fire: datetime = FIRE, *, at: datetime | None = None, **extra: Any
-) -> str:
-    """One delivery of ``fire``, handled at ``at`` (a minute after the fire by default)."""
-    payload = ExecutorPayload.model_validate(
-        {
-            "tenant": TENANT,
-            "schedule_id": schedule.id,
-            "trigger": "schedule",
-            "scheduled_time": fire,
-            "attempt_number": "1",
-            **extra,
-        }
-    )
-    when = at or fire + timedelta(minutes=1)
-    clock = executor.Clock(now=lambda: when, sleep=lambda _: None)
-    return executor.execute(payload, remaining_ms=REMAINING_MS, clock=clock).status
-
-
-def stored(fakes: FakeAdapters, schedule: Schedule) -> Schedule:
-    return fakes.schedules.items[(TENANT, schedule.id)]
-
-
-def records(fakes: FakeAdapters, schedule: Schedule) -> list[Execution]:
-    partition = fakes.history.records.get((TENANT, schedule.id), {})
-    return [partition[key] for key in sorted(partition)]
+from jobscheduler.models.executions import ExecutionStatus
+from jobscheduler.models.ids import scheduled_execution_id
+from jobscheduler.models.schedules import ScheduleStatus
+from tests.fakes.adapters import FakeAdapters
+from tests.unit.executor.on_fakes import (
+    FIRE,
+    TENANT,
+    Crash,
+    Task_,
+    deliver,
+    put,
+    records,
+    stored,
+)
 
 
 def test_duplicate_deliveries_run_the_task_once(fakes: FakeAdapters, task: Task_) -> None:
