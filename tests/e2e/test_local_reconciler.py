@@ -64,14 +64,23 @@ def test_deleted_entry_is_restored_and_the_missed_run_reported(
     data = reported[0]["cloudevent"]["data"]
     assert data["expected_at"].startswith(created["next_run_at"][:16])
     assert data["grace_seconds"] == 60
+
+    def repaired() -> list[object]:
+        events.drain()
+        return [
+            e["cloudevent"]["data"]["kind"]
+            for e in events.events
+            if e.get("schedule_id") == created["id"] and e["event_type"] == "schedule.repaired"
+        ]
+
+    # The pass publishes schedule.missed, restores the entry, then schedule.repaired: the
+    # second event may still be on its way when the first is read.
+    assert wait_for(lambda: "entry_missing" in repaired(), timeout=30, interval=1), (
+        repaired(),
+        stack.output(),
+    )
     restored = scheduler.get_schedule(Name=entry, GroupName=group)
     assert restored["State"] == "ENABLED"
-    repaired = [
-        e["cloudevent"]["data"]["kind"]
-        for e in events.events
-        if e.get("schedule_id") == created["id"] and e["event_type"] == "schedule.repaired"
-    ]
-    assert "entry_missing" in repaired
     # Restored means it fires again: the emulator picks the entry up and runs it.
     assert wait_for(lambda: webhooks.hits("/heal") >= 1, timeout=90, interval=1), stack.output()
     assert len(missed()) == 1  # reported once
