@@ -16,13 +16,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from importlib import metadata
 from typing import Any
 
 from bench.bench_cold_start import FUNCTIONS, _environment
-from bench.common import ROOT, Figures, log, median, quick
+from bench.common import ROOT, Figures, log, median, quick, run_probe
 
 RUNS = 9
 
@@ -77,19 +75,7 @@ def _installed_bytes(name: str) -> int:
 
 
 def _probe(decide: str, env: dict[str, str]) -> dict[str, Any]:
-    completed = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(decide=decide)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"probe failed: {completed.stderr.strip()[-2000:]}")
-    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return result
+    return run_probe(_PROBE.format(decide=decide), env, str(ROOT))
 
 
 def main() -> Figures:

@@ -28,6 +28,7 @@ from bench.common import (
     log,
     median,
     quick,
+    run_probe,
     template_memory_mb,
 )
 
@@ -115,19 +116,7 @@ def _environment(spec: dict[str, Any]) -> dict[str, str]:
 
 
 def _probe(body: str, env: dict[str, str]) -> dict[str, Any]:
-    completed = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(body=body, openapi=OPENAPI_MODELS)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"probe failed: {completed.stderr.strip()[-2000:]}")
-    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return result
+    return run_probe(_PROBE.format(body=body, openapi=OPENAPI_MODELS), env, str(ROOT))
 
 
 def _first_request(spec: dict[str, Any], env: dict[str, str], event: dict[str, Any]) -> Any:

@@ -7,8 +7,10 @@ Benchmarks live outside tests/ on purpose: they measure, they do not assert.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -46,6 +48,24 @@ def quick() -> bool:
     """BENCH_QUICK=1 (CI's quick mode): every module runs at a small scale, a few seconds
     each, so none can break unnoticed; its figures are printed but not judged."""
     return os.environ.get("BENCH_QUICK") == "1"
+
+
+def run_probe(code: str, env: dict[str, str], cwd: str) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter and return the JSON object on its last line
+    of output (a fresh process is what a cold start measures)."""
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"probe failed: {completed.stderr.strip()[-2000:]}")
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
 
 
 def log(message: str) -> None:
